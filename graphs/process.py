@@ -1,0 +1,174 @@
+"""Building a business process as a compiled LangGraph `StateGraph`.
+
+A process module lists its steps in order with the node kinds from `nodes/` (collect, confirm,
+call a tool, say) and names its branches as plain functions of state with `Literal` return
+types. This builder adds what every process shares:
+
+- an `enter` node that continues at the step where the process paused (`frame.step`);
+- after every step, a pause check: a step that asked the customer something, ended the
+  process, or put another frame on top hands control back to the router (END);
+- after every tool step, a `failed` path for errors about the system rather than the request
+  (timeouts, outages, refusals by the gateway), so a process only branches on business outcomes.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Callable
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+
+from ..nodes.call_tool import Args, Calls, call_many, call_tool
+from ..nodes.catalogue import ProcessEntry
+from ..nodes.collect import collect
+from ..nodes.confirm import confirm, confirmed
+from ..nodes.failure import failed
+from ..nodes.process_spec import ProcessSpec
+from ..nodes.say import Extra, say
+from ..nodes.services import Services
+from ..state.conversation import ConversationState
+from ..state.stack import top
+
+Router = Callable[[ConversationState], str]
+Then = str | Router
+
+# Gateway outcomes a process does not branch on: the `failed` step handles them.
+SYSTEM_ERRORS = frozenset({"timeout", "unavailable", "circuit_open", "internal", "output_drift", "forbidden",
+                           "confirmation_required", "aggregation_held", "identification_required",
+                           "not_owner", "invalid_arguments", "unknown_tool"})
+
+
+def _targets(router: Router) -> list[str]:
+    hint = typing.get_type_hints(router).get("return")
+    targets = [a for a in typing.get_args(hint) if isinstance(a, str)]
+    if not targets:
+        raise TypeError(f"router {router.__name__} must return a Literal of step names")
+    return targets
+
+
+def enter(state: ConversationState) -> dict:
+    """Forget the question asked last turn: the process asks again if it still needs the answer."""
+    frame = top(state)
+    if frame is None or frame.asking is None:
+        return {}
+    return {"stack": [*state["stack"][:-1], frame.with_(asking=None)]}
+
+
+class ProcessGraph:
+    def __init__(self, spec: ProcessSpec, services: Services):
+        self.spec = spec
+        self.services = services
+        self.graph = StateGraph(ConversationState)
+        self.graph.add_node("enter", enter)
+        self.graph.add_edge(START, "enter")
+        self.graph.add_node("failed", failed(spec, services))
+        self.graph.add_edge("failed", END)
+        self._first: str | None = None
+        self._resumable: list[str] = []
+        self.steps: list[str] = []
+        self.slot_steps: dict[str, str] = {}
+
+    # -- steps -------------------------------------------------------------------------
+
+    def collect(self, step: str, slot: str, then: Then, *, needs: str | None = None) -> "ProcessGraph":
+        """Get `slot`; `needs` is the step that loads what the question offers (run only to ask or assume)."""
+        self.slot_steps[slot] = step
+        if needs is None:
+            self._add(step, collect(self.spec, slot, step), then, resumable=True)
+            return self
+
+        def route(state: ConversationState) -> str:
+            frame = top(state)
+            if slot in frame.slots:
+                return then if isinstance(then, str) else then(state)
+            return needs  # nothing given yet: load the choices, then ask
+
+        targets = [then] if isinstance(then, str) else _targets(then)
+        self._add(step, collect(self.spec, slot, step, needs=needs), route, resumable=True,
+                  targets=[*targets, needs])
+        return self
+
+    def confirm(self, step: str, template: str, *, yes: str, no: str) -> "ProcessGraph":
+        def answer(state: ConversationState) -> str:
+            return yes if confirmed(state, step) else no
+
+        self._add(step, confirm(self.spec, template, step), answer, resumable=True, targets=[yes, no])
+        return self
+
+    def call(self, step: str, tool: str, args: Args, then: Then, *, confirm_step: str | None = None,
+             confirmed_by: Callable[[ConversationState], bool] | None = None) -> "ProcessGraph":
+        node = call_tool(self.services, step, tool, args, confirm_step=confirm_step, confirmed_by=confirmed_by)
+        self._add(step, node, then, failures=True)
+        return self
+
+    def call_many(self, step: str, calls: Calls, then: Then) -> "ProcessGraph":
+        self._add(step, call_many(self.services, step, calls), then, failures=True)
+        return self
+
+    def say(self, step: str, template: str, *, then: Then | None = None, outcome: str = "completed",
+            extra: Extra | None = None) -> "ProcessGraph":
+        node = say(self.spec, template, step, end=then is None, outcome=outcome, extra=extra)
+        self._add(step, node, then)
+        return self
+
+    def decide(self, step: str, router: Router) -> "ProcessGraph":
+        """A named branch point with no work of its own (it reads like a question in the drawing)."""
+        self._add(step, lambda state: {}, router)
+        return self
+
+    def node(self, step: str, action: Callable[..., dict], then: Then | None = None) -> "ProcessGraph":
+        """A process-specific deterministic step (no model, no backend call)."""
+        self._add(step, action, then)
+        return self
+
+    # -- wiring ------------------------------------------------------------------------
+
+    def _add(self, step: str, action: Callable[..., Any], then: Then | None, *, resumable: bool = False,
+             failures: bool = False, targets: list[str] | None = None) -> None:
+        self.graph.add_node(step, action)
+        self.steps.append(step)
+        if self._first is None:
+            self._first = step
+        if resumable:
+            self._resumable.append(step)
+        if then is None:
+            self.graph.add_edge(step, END)
+            return
+        route, path = self._route(step, then, failures, targets)
+        self.graph.add_conditional_edges(step, route, path)
+
+    def _route(self, step: str, then: Then, failures: bool, targets: list[str] | None):
+        name = self.spec.name
+        choose = (lambda state: then) if isinstance(then, str) else then
+        options = [then] if isinstance(then, str) else (targets or _targets(then))
+
+        def route(state: ConversationState) -> str:
+            frame = top(state)
+            if frame is None or frame.process != name or frame.status != "active" or frame.asking is not None:
+                return END
+            if failures:
+                result = frame.results.get(step)
+                if result is not None and result.error_code in SYSTEM_ERRORS:
+                    return "failed"
+            return choose(state)
+
+        route.__name__ = f"after_{step}"
+        path = list(dict.fromkeys([*options, END, *(["failed"] if failures else [])]))
+        return route, path
+
+    def entry(self) -> ProcessEntry:
+        return ProcessEntry(spec=self.spec, steps=tuple(self.steps), slot_steps=dict(self.slot_steps))
+
+    def compile(self, checkpointer: Any = None) -> CompiledStateGraph:
+        first = self._first
+        resumable = [s for s in self._resumable if s != first]
+
+        def resume(state: ConversationState) -> str:
+            frame = top(state)
+            step = frame.step if frame is not None else None
+            return step if step in resumable else first
+
+        self.graph.add_conditional_edges("enter", resume, [first, *resumable])
+        return self.graph.compile(checkpointer=checkpointer, name=self.spec.name)

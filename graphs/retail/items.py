@@ -1,0 +1,290 @@
+"""Items: which items of an order the customer means, and which variant they want instead.
+
+The customer says "the kettle and both chairs" or "a white optical one instead of the black
+mouse"; these functions find the order's items and the product's variants they refer to,
+or say plainly why they can't.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from pydantic import JsonValue
+from rapidfuzz import fuzz
+
+from ...nodes.process_spec import Rejected, Resolution, Resolved, Unrecognised
+from ...nodes.templates import listing
+from ...tools.backend.models import Order, OrderItem, Product, Variant
+
+ALL_WORDS = re.compile(r"\b(all (?:of )?(?:the |my )?(?:items|of them|things|products)|everything|"
+                       r"whole order|entire order|all items|all of it|every item|all of them)\b", re.I)
+BOTH_WORDS = re.compile(r"\b(both|two|2|all)\b", re.I)
+SAME_WORDS = re.compile(r"\b(same|identical|exact same|another one of the same|replacement|new one|"
+                        r"no change|as it is|same options)\b", re.I)
+ITEM_ID = re.compile(r"\b\d{10}\b")
+
+
+def _norm(text: str) -> str:
+    text = text.lower().replace("-", " ").replace("_", " ")
+    text = re.sub(r"(\d)\s*(?:\"|''|inches|inch|in)\b", r"\1 inch", text)
+    text = re.sub(r"(\d)\s*(?:feet|foot|ft)\b", r"\1 ft", text)
+    text = re.sub(r"(\d(?:\.\d+)?)\s*(?:liters|litres|liter|litre|l)\b", r"\1l", text)
+    text = re.sub(r"[^a-z0-9.%+ ]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _tokens(text: str) -> list[str]:
+    return [_singular(t) for t in _norm(text).split()]
+
+
+def _has_phrase(phrase: str, text: str) -> bool:
+    """`phrase` in `text` as whole words, forgiving a typo in longer words."""
+    words, target = _tokens(phrase), _tokens(text)
+    if not words:
+        return False
+    n = len(words)
+    for i in range(len(target) - n + 1):
+        window = target[i:i + n]
+        if all(a == b or (len(a) >= 5 and fuzz.ratio(a, b) >= 80) for a, b in zip(words, window)):
+            return True
+    return False
+
+
+def _positions(phrase: str, text: str) -> list[int]:
+    words, target = _tokens(phrase), _tokens(text)
+    n = len(words)
+    return [i for i in range(len(target) - n + 1)
+            if all(a == b or (len(a) >= 5 and fuzz.ratio(a, b) >= 80) for a, b in zip(words, target[i:i + n]))]
+
+
+def options_text(options: dict[str, str]) -> str:
+    return ", ".join(options.values())
+
+
+def item_label(item: OrderItem) -> str:
+    return f"{item.name} ({options_text(item.options)})"
+
+
+# -- which items ---------------------------------------------------------------------------
+
+
+def mentions_of(order: Order, text: str) -> list[tuple[int, list[int]]]:
+    """(token position, indexes of the order's items) for each product the text names."""
+    found: list[tuple[int, list[int]]] = []
+    by_name: dict[str, list[int]] = {}
+    for index, item in enumerate(order.items):
+        by_name.setdefault(item.name, []).append(index)
+    heads = [_tokens(name)[-1] for name in by_name]
+    for name, indexes in by_name.items():
+        positions = _positions(name, text)
+        head = _tokens(name)[-1]
+        if not positions and heads.count(head) == 1:
+            positions = _positions(head, text)  # "the kettle" when the order has one kind of kettle
+        if not positions:  # "tshirt", "t shirt", "headphone": compare without spaces
+            squashed = _norm(name).replace(" ", "")
+            positions = [i for i, t in enumerate(_tokens(text)) if fuzz.ratio(_singular(squashed), t) >= 88]
+        for position in positions:
+            found.append((position, indexes))
+    return sorted(found)
+
+
+def pick_items(order: Order, mention: JsonValue) -> Resolution:
+    """The item ids the customer means (duplicates allowed), in the order they said them."""
+    values = mention if isinstance(mention, list) else [mention]
+    chosen: list[str] = []
+    used: set[int] = set()
+    unclear: list[str] = []
+    for value in values:
+        text = str(value)
+        ids = [i for i in ITEM_ID.findall(text) if i in {it.item_id for it in order.items}]
+        if ids:
+            for item_id in ids:
+                index = next((k for k, it in enumerate(order.items) if it.item_id == item_id and k not in used), None)
+                if index is not None:
+                    used.add(index)
+                    chosen.append(item_id)
+            continue
+        if ALL_WORDS.search(text):
+            for index, item in enumerate(order.items):
+                if index not in used:
+                    used.add(index)
+                    chosen.append(item.item_id)
+            continue
+        for position, indexes in mentions_of(order, text):
+            free = [k for k in indexes if k not in used]
+            if not free:
+                continue
+            if len(free) > 1:
+                narrowed = _narrow(order, free, text)
+                if len(narrowed) == 1 or not BOTH_WORDS.search(text):
+                    if len(narrowed) > 1:
+                        unclear.append(order.items[free[0]].name)
+                        continue
+                    free = narrowed
+            for k in free:
+                used.add(k)
+                chosen.append(order.items[k].item_id)
+    if unclear:
+        same = [item_label(it) for it in order.items if it.name in unclear]
+        return Rejected(f"your order has more than one {listing(sorted(set(unclear)))} ({'; '.join(same)}); "
+                        "tell me which one, or say both")
+    return Resolved(chosen) if chosen else Unrecognised()
+
+
+def _narrow(order: Order, indexes: list[int], text: str) -> list[int]:
+    """Same product twice: keep the ones whose options the text mentions."""
+    scored = []
+    for k in indexes:
+        hits = sum(1 for value in order.items[k].options.values() if _has_phrase(value, text))
+        scored.append((hits, k))
+    best = max(h for h, _ in scored)
+    if best == 0:
+        return indexes
+    return [k for h, k in scored if h == best]
+
+
+# -- which variant instead -------------------------------------------------------------------
+
+
+def _option_values(product: Product) -> dict[str, list[str]]:
+    values: dict[str, list[str]] = {}
+    for variant in product.variants.values():
+        for name, value in variant.options.items():
+            if value not in values.setdefault(name, []):
+                values[name].append(value)
+    return values
+
+
+def wanted_options(product: Product, current: dict[str, str], text: str) -> dict[str, str]:
+    """Option values the text asks for. When it names an old and a new value of the same option
+    ("from black to white"), the new one is the value that differs from the current item's."""
+    wanted: dict[str, str] = {}
+    for name, values in _option_values(product).items():
+        hits = []
+        for value in values:
+            positions = _positions(value, text)
+            if positions:
+                hits.append((positions[-1], len(_tokens(value)), value))
+        if not hits:
+            continue
+        # A value that contains another ("5 ft" vs "15 ft"): keep the longest match at a place.
+        new = [h for h in hits if h[2] != current.get(name)]
+        pool = new or hits
+        wanted[name] = max(pool, key=lambda h: (h[0], h[1]))[2]
+    return wanted
+
+
+def variant_for(product: Product, current: dict[str, str], wanted: dict[str, str]) -> tuple[Variant | None, list[Variant]]:
+    """The available variant with the wanted options and otherwise the current ones; or, if there
+    is none, the available variants that have the wanted options (to offer)."""
+    target = {**current, **wanted}
+    available = [v for v in product.variants.values() if v.available]
+    exact = next((v for v in available if v.options == target), None)
+    if exact is not None:
+        return exact, []
+    matching = [v for v in available if all(v.options.get(k) == val for k, val in wanted.items())]
+    if len(matching) == 1:
+        return matching[0], []
+    # Closest to the current item among those with every wanted option.
+    if matching:
+        best = max(matching, key=lambda v: sum(v.options.get(k) == val for k, val in current.items()))
+        ties = [v for v in matching if sum(v.options.get(k) == val for k, val in current.items())
+                == sum(best.options.get(k) == val for k, val in current.items())]
+        if len(ties) == 1:
+            return best, []
+        return None, ties
+    return None, available
+
+
+def segments(order: Order, item_ids: list[str], text: str) -> dict[int, str]:
+    """Split the text into the part about each chosen item (by where each product is named)."""
+    tokens = _norm(text).split()
+    chosen = [k for k, it in enumerate(order.items) if it.item_id in item_ids]
+    marks = [(pos, [k for k in ks if k in chosen]) for pos, ks in mentions_of(order, text)]
+    marks = [(pos, ks) for pos, ks in marks if ks]
+    if len({tuple(ks) for _, ks in marks}) <= 1:
+        return {k: text for k in chosen}
+    parts: dict[int, str] = {}
+    for n, (pos, ks) in enumerate(marks):
+        end = marks[n + 1][0] if n + 1 < len(marks) else len(tokens)
+        start = pos if n else 0
+        for k in ks:
+            parts[k] = f"{parts.get(k, '')} {' '.join(tokens[start:end])}".strip()
+    for k in chosen:
+        parts.setdefault(k, text)
+    return parts
+
+
+def pick_variants(order: Order, item_ids: list[str], products: dict[str, Product],
+                  mention: JsonValue) -> Resolution:
+    """For each item to change, the new item id, as a list of {"item_id", "new_item_id"} in item order."""
+    values = mention if isinstance(mention, list) else [mention]
+    if values and all(isinstance(v, dict) and "new_item_id" in v for v in values):
+        return Resolved(values)  # already resolved (a correction re-using earlier choices)
+    text = " ".join(str(v) for v in values)
+    parts = segments(order, item_ids, text)
+    changes, missing, unavailable = [], [], []
+    used: set[int] = set()
+    for item_id in item_ids:
+        index = next(k for k, it in enumerate(order.items) if it.item_id == item_id and k not in used)
+        used.add(index)
+        item = order.items[index]
+        product = products.get(item.product_id)
+        if product is None:
+            missing.append(item.name)
+            continue
+        part = parts.get(index, text)
+        wanted = wanted_options(product, item.options, part)
+        if not wanted and not SAME_WORDS.search(part):
+            missing.append(item.name)
+            continue
+        variant, offers = variant_for(product, item.options, wanted)
+        if variant is None:
+            unavailable.append((item, wanted, offers))
+            continue
+        changes.append({"item_id": item.item_id, "new_item_id": variant.item_id})
+    if unavailable:
+        item, wanted, offers = unavailable[0]
+        shown = "; ".join(f"{options_text(v.options)} (${v.price:,.2f})" for v in offers[:8])
+        asked = options_text(wanted) or "that"
+        return Rejected(f"there is no available {item.name} with {asked} in place of your "
+                        f"{options_text(item.options)}. Available: {shown}")
+    if missing:
+        if not changes:
+            return Unrecognised()
+        return Rejected(f"I still need the new options for the {listing(missing)}")
+    return Resolved(changes)
+
+
+def describe_changes(order: Order, products: dict[str, Product], changes: Iterable[dict]) -> list[str]:
+    lines = []
+    for change in changes:
+        item = next(it for it in order.items if it.item_id == change["item_id"])
+        variant = products[item.product_id].variants[change["new_item_id"]]
+        lines.append(f"{item.name}: {options_text(item.options)} (${item.price:,.2f}) -> "
+                     f"{options_text(variant.options)} (${variant.price:,.2f})")
+    return lines
+
+
+def price_difference(order: Order, products: dict[str, Product], changes: Iterable[dict]) -> float:
+    total = 0.0
+    for change in changes:
+        item = next(it for it in order.items if it.item_id == change["item_id"])
+        total += products[item.product_id].variants[change["new_item_id"]].price - item.price
+    return round(total, 2)
+
+
+def available_options(product: Product) -> str:
+    """'color: black, white; size: S, M' over the available variants."""
+    values: dict[str, list[str]] = {}
+    for variant in product.variants.values():
+        if variant.available:
+            for name, value in variant.options.items():
+                if value not in values.setdefault(name, []):
+                    values[name].append(value)
+    return "; ".join(f"{name}: {', '.join(vals)}" for name, vals in values.items())

@@ -1,0 +1,229 @@
+"""The apply node: the command processor. Deterministic; no model, no backend.
+
+It turns what understanding said into changes of the dialogue stack:
+- a new request starts a process (on top of an active one: a digression; several in one
+  message: the first now, the others queued), with identification pushed first when needed;
+- values go to the frame that has that slot (a value for a filled slot is a correction: the
+  process continues from the step that collected it, and memoised steps whose arguments did
+  not change are not run again);
+- yes/no at a confirmation is bound to the details that were listed;
+- cancel, clarify, small talk, out-of-scope, other customers, a person, goodbye: the repair
+  patterns, as templates or as pattern frames (`graphs/patterns`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import JsonValue
+
+from ..state.commands import (
+    CancelProcess,
+    ChitChat,
+    Clarify,
+    Goodbye,
+    HumanHandoff,
+    OtherCustomer,
+    OutOfScope,
+    SetSlot,
+    StartProcess,
+)
+from ..state.conversation import ConversationState, TraceEvent, Utterance
+from ..state.frames import Frame
+from .catalogue import Catalogue
+from .conversation_lines import TEMPLATES
+
+IDENTITY_SLOTS = ("email", "first_name", "last_name", "zip")
+YES = {"yes", "y", "true", "yeah", "yep", "sure", "ok", "okay", "confirm", "correct"}
+
+
+def _line(key: str, **values: Any) -> Utterance:
+    return Utterance(key=f"conversation.{key}", text=TEMPLATES[key].format(**values))
+
+
+class _Turn:
+    """The stack and everything said while applying one message's commands."""
+
+    def __init__(self, state: ConversationState, catalogue: Catalogue):
+        self.state = state
+        self.catalogue = catalogue
+        self.stack: list[Frame] = list(state.get("stack") or [])
+        self.counter = state.get("frames_started") or 0
+        self.lines: list[Utterance] = list(state.get("outbox") or [])
+        self.events: list[TraceEvent] = list(state.get("trace") or [])
+        self.started: list[Frame] = []
+
+    # -- frames ------------------------------------------------------------------------
+
+    def new(self, process: str, kind: str, **fields: Any) -> Frame:
+        self.counter += 1
+        spec = self.catalogue.spec(process)
+        return Frame(frame_id=f"{self.counter}-{process}", process=process, kind=kind,
+                     summary=fields.pop("summary", spec.summary or spec.description), **fields)
+
+    def active_request(self) -> Frame | None:
+        return next((f for f in reversed(self.stack) if f.status == "active" and not self._is_pattern(f)), None)
+
+    def _is_pattern(self, frame: Frame) -> bool:
+        entry = self.catalogue.get(frame.process)
+        return bool(entry and entry.spec.pattern)
+
+    def drop_patterns(self) -> None:
+        while self.stack and self._is_pattern(self.stack[-1]):
+            self.stack.pop()
+
+    def start(self, command: StartProcess) -> None:
+        entry = self.catalogue.get(command.process)
+        if entry is None:
+            return
+        top = self.stack[-1] if self.stack else None
+        if top is not None and top.process == command.process and top.status == "active" and not self.started:
+            for slot in command.slots:
+                self.set_slot(slot.name, slot.value)
+            return
+        if self.started:  # a further request in the same message waits below the first one
+            frame = self.new(command.process, "queued")
+            index = next(i for i, f in enumerate(self.stack) if f.frame_id == self.started[0].frame_id)
+            self.stack.insert(index, frame)
+        else:
+            self.drop_patterns()
+            kind = "interrupting" if self.active_request() is not None else "regular"
+            frame = self.new(command.process, kind)
+            self.stack.append(frame)
+        self.started.append(frame)
+        self.events.append(TraceEvent(event="started", process=command.process))
+        for slot in command.slots:
+            self.set_slot(slot.name, slot.value, prefer=frame.frame_id)
+
+    def push_pattern(self, process: str, **fields: Any) -> None:
+        self.drop_patterns()
+        self.stack.append(self.new(process, "pattern", **fields))
+        self.events.append(TraceEvent(event="started", process=process))
+
+    def identify_first(self) -> None:
+        if self.state.get("customer") is not None or any(f.process == "identify_customer" for f in self.stack):
+            return
+        needs = [f for f in self.stack if f.status == "active" and self.catalogue.spec(f.process).requires_identity]
+        if needs:
+            self.stack.append(self.new("identify_customer", "prerequisite"))
+            self.events.append(TraceEvent(event="started", process="identify_customer"))
+
+    # -- slots -------------------------------------------------------------------------
+
+    def target_for(self, slot: str, prefer: str | None = None) -> Frame | None:
+        preferred = [f for f in self.stack if f.frame_id == prefer]
+        candidates = preferred + list(reversed(self.stack))
+        for frame in candidates:
+            if frame.status == "active" and self.catalogue.spec(frame.process).has_slot(slot):
+                return frame
+        return None
+
+    def set_slot(self, slot: str, value: JsonValue, extend: bool = False, prefer: str | None = None) -> None:
+        top = self.stack[-1] if self.stack else None
+        if top is not None and top.asking is not None and slot in ("confirmed", top.asking.slot) \
+                and top.asking.fingerprint is not None:
+            answer = str(value).strip().lower() in YES or value is True
+            self.replace(top, top.with_(confirmation={**top.confirmation, top.asking.fingerprint: answer}))
+            return
+        if slot in IDENTITY_SLOTS and self.state.get("customer") is not None and self.target_for(slot) is None:
+            self.check_same_customer(slot, value)
+            return
+        frame = self.target_for(slot, prefer)
+        if frame is None:
+            return
+        if extend:
+            held = frame.mentions.get(slot, frame.slots.get(slot))
+            value = [*(held if isinstance(held, list) else [held] if held else []),
+                     *(value if isinstance(value, list) else [value])]
+        changes: dict[str, Any] = {"mentions": {**frame.mentions, slot: value}}
+        if frame.asking is not None and frame.asking.slot == slot:
+            changes["answered"] = [*frame.answered, slot]
+        if slot in frame.slots:
+            changes["corrected"] = [*frame.corrected, slot]
+            changes["step"] = self.catalogue.resume_step(frame.process, slot, frame.step)
+        self.replace(frame, frame.with_(**changes))
+
+    def check_same_customer(self, slot: str, value: JsonValue) -> None:
+        customer = self.state["customer"]
+        known = {"email": customer.email, "first_name": customer.first_name, "last_name": customer.last_name,
+                 "zip": customer.zip}[slot]
+        if str(value).strip().lower() != known.lower():
+            self.refuse_other_customer()
+
+    def refuse_other_customer(self) -> None:
+        if not any(u.key == "conversation.other_customer" for u in self.lines):
+            self.lines.append(_line("other_customer"))
+            self.events.append(TraceEvent(event="refused", detail="other_customer"))
+
+    def replace(self, old: Frame, new: Frame) -> None:
+        index = next(i for i, f in enumerate(self.stack) if f.frame_id == old.frame_id)
+        self.stack[index] = new
+        self.started = [new if f.frame_id == old.frame_id else f for f in self.started]
+
+    # -- repairs -----------------------------------------------------------------------
+
+    def cancel(self) -> None:
+        self.drop_patterns()
+        frame = self.active_request()
+        if frame is None:
+            self.lines.append(_line("nothing_to_cancel"))
+            return
+        self.replace(frame, frame.with_(status="cancelled", asking=None))
+        self.lines.append(_line("cancelled", what=frame.summary or frame.process.replace("_", " ")))
+        self.events.append(TraceEvent(event="cancelled", process=frame.process))
+
+    def goodbye(self) -> None:
+        for frame in list(self.stack):
+            self.events.append(TraceEvent(event="cancelled", process=frame.process, detail="goodbye"))
+        self.stack = []
+        self.lines.append(_line("goodbye"))
+
+
+def make_apply(catalogue: Catalogue):
+    def apply(state: ConversationState) -> dict:
+        turn = _Turn(state, catalogue)
+        if state.get("handed_off"):
+            turn.lines.append(_line("handed_off"))
+            return {"outbox": turn.lines}
+        understanding = state.get("understanding")
+        commands = list(understanding.commands) if understanding else []
+        for command in commands:
+            if isinstance(command, CancelProcess):
+                turn.cancel()
+        for command in commands:
+            if isinstance(command, StartProcess):
+                turn.start(command)
+        turn.identify_first()
+        for command in commands:
+            if isinstance(command, SetSlot):
+                turn.set_slot(command.slot, command.value, extend=command.extend)
+            elif isinstance(command, ChitChat):
+                turn.lines.append(_line("chitchat"))
+            elif isinstance(command, OtherCustomer):
+                turn.refuse_other_customer()
+            elif isinstance(command, OutOfScope):
+                turn.lines.append(_line("out_of_scope"))
+                turn.push_pattern("offer_human", slots={"request": command.request or _last_text(state)},
+                                  summary="your request")
+            elif isinstance(command, HumanHandoff):
+                turn.drop_patterns()
+                turn.stack.append(turn.new("human_handoff", "interrupting", slots={"request": _last_text(state)}))
+                turn.events.append(TraceEvent(event="started", process="human_handoff"))
+            elif isinstance(command, Clarify):
+                turn.push_pattern("clarify", slots={"options": list(command.options)})
+                turn.events.append(TraceEvent(event="clarified", detail=",".join(command.options)))
+            elif isinstance(command, Goodbye):
+                turn.goodbye()
+        if not commands:
+            in_process = turn.stack and turn.stack[-1].asking is not None
+            turn.lines.append(_line("not_understood_in_process" if in_process else "not_understood"))
+        if turn.stack and turn.stack[-1].status == "active":
+            turn.stack[-1] = turn.stack[-1].with_(asking=None)  # it runs now and asks again if it must
+        return {"stack": turn.stack, "frames_started": turn.counter, "outbox": turn.lines, "trace": turn.events}
+
+    return apply
+
+
+def _last_text(state: ConversationState) -> str:
+    messages = state.get("messages") or []
+    return str(messages[-1].content)[:500] if messages else ""

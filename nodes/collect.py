@@ -1,0 +1,78 @@
+"""The collect node kind: get one slot's value, asking the customer only if it must.
+
+In order: a value the customer gave (resolved against the process's data; refused with the
+reason if it does not fit), a value already held, a value the process can assume, and only
+then a question. Three refused answers to the same question offer a person.
+
+A slot whose choices or assumed value come from the backend names the step that loads
+them (`needs`); the process runs that step first, only when it has to ask or assume.
+"""
+
+from __future__ import annotations
+
+from ..state.conversation import ConversationState, TraceEvent
+from ..state.frames import Asking
+from .failure import offer_person
+from .process_spec import ProcessSpec, Rejected, Resolved
+from .step import frame_of, say, update
+from .templates import numbered
+
+MAX_ATTEMPTS = 3
+
+
+def collect(spec: ProcessSpec, slot_name: str, step: str, needs: str | None = None):
+    slot = spec.slot(slot_name)
+
+    def node(state: ConversationState) -> dict:
+        frame = frame_of(state)
+        lines, events = [], []
+        mention = frame.mentions.get(slot_name)
+        if mention is not None:
+            asked = slot_name in frame.answered
+            resolution = slot.resolve(mention, frame, state)
+            frame = frame.with_(
+                mentions={k: v for k, v in frame.mentions.items() if k != slot_name},
+                answered=[s for s in frame.answered if s != slot_name],
+                corrected=[s for s in frame.corrected if s != slot_name],
+            )
+            if isinstance(resolution, Resolved):
+                if slot_name in frame.slots and frame.slots[slot_name] != resolution.value:
+                    events.append(TraceEvent(event="corrected", process=spec.name, slot=slot_name))
+                frame = frame.with_(slots={**frame.slots, slot_name: resolution.value},
+                                    attempts={k: v for k, v in frame.attempts.items() if k != slot_name})
+                return update(state, frame, lines, events)
+            # A value that does not fit is always refused; saying nothing usable counts only as an answer.
+            if isinstance(resolution, Rejected) or asked:
+                reason = resolution.reason if isinstance(resolution, Rejected) else None
+                attempts = frame.attempts.get(slot_name, 0) + 1
+                frame = frame.with_(attempts={**frame.attempts, slot_name: attempts})
+                lines.append(say(spec, frame, state, "refused", reason=reason) if reason
+                             else say(spec, frame, state, "didnt_catch"))
+                events.append(TraceEvent(event="refused", process=spec.name, slot=slot_name, detail=reason))
+                if attempts >= MAX_ATTEMPTS and slot_name not in frame.slots:
+                    lines.append(say(spec, frame, state, "too_many_attempts"))
+                    return offer_person(state, frame.with_(step=step, attempts={}), lines, events)
+        if slot_name in frame.slots:
+            return update(state, frame, lines, events)
+        if needs is not None and needs not in frame.results:
+            return update(state, frame, lines, events)  # the route runs `needs` first, then comes back
+        if slot.default is not None:
+            assumed = slot.default(frame, state)
+            if assumed is not None:
+                frame = frame.with_(slots={**frame.slots, slot_name: assumed})
+                if f"assumed_{slot_name}" in spec.templates:
+                    lines.append(say(spec, frame, state, f"assumed_{slot_name}"))
+                return update(state, frame, lines, events)
+        choices = slot.choices(frame, state) if slot.choices else []
+        if slot.choices and not choices:
+            lines.append(say(spec, frame, state, f"no_{slot_name}"))
+            return update(state, frame.with_(status="done"), lines,
+                          [*events, TraceEvent(event="completed", process=spec.name, detail=f"no_{slot_name}")])
+        lines.append(say(spec, frame, state, slot.ask, choices=numbered([c.label for c in choices])))
+        asking = Asking(slot=slot_name, kind=slot.kind, prompt_key=f"{spec.name}.{slot.ask}", choices=choices,
+                        multiple=slot.multiple)
+        events.append(TraceEvent(event="asked", process=spec.name, slot=slot_name))
+        return update(state, frame.with_(asking=asking, step=step), lines, events)
+
+    node.__name__ = f"collect_{slot_name}"
+    return node

@@ -1,0 +1,76 @@
+"""The settle node: after commands are applied or a process ran, tidy the stack and decide
+what runs next.
+
+Finished frames are released. A finished digression offers to continue the process it
+interrupted (which resumes at its paused step); a finished prerequisite or queued request
+lets the frame below continue at once. The router then runs the top frame if it has not
+asked anything yet, or answers the customer.
+"""
+
+from __future__ import annotations
+
+from ..state.commands import Goodbye
+from ..state.conversation import ConversationState, TraceEvent, Utterance
+from ..state.frames import Frame
+from .catalogue import Catalogue
+from .conversation_lines import TEMPLATES
+
+MAX_HOPS = 12  # process runs per customer message; more means a loop
+
+
+def make_settle(catalogue: Catalogue):
+    def is_pattern(frame: Frame) -> bool:
+        entry = catalogue.get(frame.process)
+        return bool(entry and entry.spec.pattern)
+
+    def settle(state: ConversationState) -> dict:
+        stack = list(state.get("stack") or [])
+        lines = list(state.get("outbox") or [])
+        events = list(state.get("trace") or [])
+        counter = state.get("frames_started") or 0
+        released = False
+        while stack and stack[-1].status != "active":
+            finished = stack.pop()
+            released = True
+            if not stack or stack[-1].status != "active":
+                continue
+            below = stack[-1]
+            if finished.kind == "interrupting" and not is_pattern(below) and not state.get("handed_off"):
+                counter += 1
+                stack.append(Frame(frame_id=f"{counter}-continue_interrupted", process="continue_interrupted",
+                                   kind="pattern", summary=below.summary,
+                                   slots={"interrupted": below.frame_id}))
+                events.append(TraceEvent(event="started", process="continue_interrupted"))
+                break
+            stack[-1] = below.with_(asking=None)  # continues now, at the step where it paused
+            if below.step is not None:
+                events.append(TraceEvent(event="resumed", process=below.process))
+        hops = (state.get("hops") or 0) + 1
+        if hops > MAX_HOPS:
+            lines.append(Utterance(key="conversation.loop_guard", text=TEMPLATES["loop_guard"]))
+            stack = []
+        said_goodbye = any(isinstance(c, Goodbye) for c in (state.get("understanding") or _NoCommands).commands)
+        if released and not stack and not state.get("handed_off") and not said_goodbye:
+            lines.append(Utterance(key="conversation.anything_else", text=TEMPLATES["anything_else"]))
+        return {"stack": stack, "outbox": lines, "trace": events, "frames_started": counter, "hops": hops}
+
+    return settle
+
+
+def make_next_step(catalogue: Catalogue):
+    names = set(catalogue.names)
+
+    def next_step(state: ConversationState) -> str:
+        stack = state.get("stack") or []
+        if state.get("handed_off") or not stack or (state.get("hops") or 0) > MAX_HOPS:
+            return "respond"
+        frame = stack[-1]
+        if frame.status == "active" and frame.asking is None and frame.process in names:
+            return frame.process
+        return "respond"
+
+    return next_step
+
+
+class _NoCommands:
+    commands: list = []

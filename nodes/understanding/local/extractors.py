@@ -1,0 +1,124 @@
+"""Typed slot extractors: find emails, order ids, names, zip codes, yes/no and choices in text.
+
+Each takes the customer's text (and, for choices, what was offered) and returns the values
+found, or nothing. Values a process resolves against its own data (items, options, payment
+methods, addresses) are passed on as text; the process decides what they refer to.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz, process as fuzzy
+
+from ....state.frames import Choice
+
+EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+ORDER_ID = re.compile(r"#?\s?\bW\s?(\d{7})\b|#\s?(\d{7})\b|\border(?: number| id| no\.?| #)?\s*:?\s*#?(\d{7})\b", re.I)
+ZIP = re.compile(r"(?<![\d#W])\b(\d{5})\b(?!\d)")
+ZIP_CUE = re.compile(r"\b(zip|zipcode|postal|postcode|post code|area code)\b", re.I)
+NAME_CUES = re.compile(
+    r"\b(?:my name is|my name's|name is|name's|i am|i'm|im|this is|it's|its|call me)\s+"
+    r"([A-Z][a-z'\-]+)\s+([A-Z][a-z'\-]+)", re.I)
+ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+            "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "eighth": 8, "ninth": 9, "last": -1,
+            "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+NOT_NAMES = {"looking", "trying", "calling", "writing", "here", "not", "so", "very", "just", "also", "really",
+             "sorry", "fine", "good", "okay", "ok", "sure", "afraid", "unhappy", "happy", "wondering", "hoping",
+             "all", "of", "them", "yes", "no", "the", "it", "is", "my", "a", "an", "and", "or", "for", "to", "please",
+             "thanks", "thank", "you", "that", "this", "one", "both", "none", "what", "why", "how", "can", "i",
+             "me", "we", "with", "from", "in", "on", "at", "by", "do", "don't", "dont", "want", "need", "would",
+             "like", "sorry", "hi", "hello", "hey", "order", "email", "zip", "code", "number", "name", "account"}
+
+YES_WORDS = ("yes", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "confirm", "confirmed", "go ahead",
+             "please do", "do it", "that's right", "thats right", "right", "absolutely", "definitely", "affirmative",
+             "sounds good", "proceed", "of course", "yea", "ya", "alright", "all right", "perfect", "great")
+NO_WORDS = ("no", "nope", "nah", "don't", "dont", "do not", "not now", "cancel that", "stop", "wait",
+            "hold on", "negative", "never", "not really", "no thanks", "no thank you")
+
+
+def emails(text: str) -> list[str]:
+    return [e.lower().rstrip(".") for e in EMAIL.findall(text)]
+
+
+def order_ids(text: str) -> list[str]:
+    found = []
+    for match in ORDER_ID.finditer(text):
+        digits = next(g for g in match.groups() if g)
+        order_id = f"#W{digits}"
+        if order_id not in found:
+            found.append(order_id)
+    return found
+
+
+def zip_code(text: str, expected: bool = False) -> str | None:
+    """A 5-digit zip, when the text says it is one or a zip is what was asked."""
+    without_orders = ORDER_ID.sub(" ", text)
+    match = ZIP.search(without_orders)
+    if match and (expected or ZIP_CUE.search(text) or NAME_CUES.search(text)):
+        return match.group(1)
+    return None
+
+
+def person_name(text: str, expected: bool = False) -> tuple[str, str] | None:
+    match = NAME_CUES.search(text)
+    if match and match.group(1).lower() not in NOT_NAMES and match.group(2).lower() not in NOT_NAMES:
+        return match.group(1).title(), match.group(2).title()
+    if expected:  # a bare answer to "your first and last name?": "Yusuf Rossi" or "yusuf rossi, 10025"
+        words = re.findall(r"[A-Za-z][A-Za-z'\-]+", EMAIL.sub(" ", text))
+        if 2 <= len(words) <= 3 and not any(w.lower() in NOT_NAMES for w in words[:2]):
+            return words[0].title(), words[1].title()
+    return None
+
+
+def _has(phrase: str, text: str) -> bool:
+    return re.search(rf"(?<![a-z']){re.escape(phrase)}(?![a-z'])", text) is not None
+
+
+def yes_no(text: str) -> bool | None:
+    lowered = text.lower().strip()
+    first = re.split(r"[\s,.!;:]+", lowered, maxsplit=1)[0] if lowered else ""
+    if first in ("no", "nope", "nah", "negative"):
+        return False
+    if first in ("yes", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "yea", "ya", "absolutely",
+                 "definitely", "alright", "perfect", "great", "confirmed", "confirm", "proceed"):
+        return True
+    no = any(_has(w, lowered) for w in NO_WORDS)
+    yes = any(_has(w, lowered) for w in YES_WORDS)
+    if no and not yes:
+        return False
+    if yes and not no:
+        return True
+    return None
+
+
+def choice(text: str, choices: list[Choice], multiple: bool = False) -> list[Choice]:
+    """Which offered choices the text picks: by number ("2", "the second"), by value, by a word of the
+    label or an alias ("the one ending in 66", "the kettle"), tolerating typos."""
+    if not choices:
+        return []
+    lowered = text.lower()
+    picked: list[Choice] = []
+    for c in choices:
+        value = str(c.value).lower()
+        if value and _has(value, lowered):
+            picked.append(c)
+    if picked:
+        return picked if multiple else picked[:1]
+    numbers = [int(n) for n in re.findall(r"(?<![\d#w])(\d{1,2})(?!\d)", lowered) if 0 < int(n) <= len(choices)]
+    words = [ORDINALS[w] for w in re.findall(r"[a-z0-9]+", lowered) if w in ORDINALS]
+    positions = numbers or words
+    if positions and (len(re.findall(r"[a-z0-9]+", lowered)) <= 6 or words):
+        picked = [choices[p - 1] if p > 0 else choices[-1] for p in positions if abs(p) <= len(choices)]
+        return picked if multiple else picked[:1]
+    for c in choices:
+        for alias in c.aliases:
+            alias = str(alias).lower()
+            if len(alias) >= 2 and (_has(alias, lowered) or (alias.isdigit() and re.search(rf"{alias}\b", lowered))):
+                picked.append(c)
+                break
+    if picked:
+        return picked if multiple else (picked[:1] if len(picked) == 1 else [])
+    best = fuzzy.extractOne(lowered, {i: c.label.lower() for i, c in enumerate(choices)},
+                            scorer=fuzz.partial_ratio, score_cutoff=85)
+    return [choices[best[2]]] if best else []

@@ -1,0 +1,47 @@
+"""All configuration in one place: every setting has a default and can be set from the
+environment (PROCALL_<NAME>, or the usual OPENAI_* names for the model endpoint)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PROCALL_", extra="ignore", populate_by_name=True)
+
+    home: Path = Field(default=Path.home() / ".procall",
+                       description="where conversations, the audit log and store databases are kept")
+    data: Path | None = Field(default=None, description="a folder of store JSON files (benchmark shape); "
+                                                       "unset: the embedded demo data")
+    nlu: Literal["local", "llm"] = Field(default="local", description="how customer messages are understood")
+    model: str = Field(default="gpt-4o-mini", description="model name for --nlu llm")
+    openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL",
+                                                                                    "PROCALL_OPENAI_BASE_URL"))
+    openai_api_key: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY",
+                                                                                   "PROCALL_OPENAI_API_KEY"))
+    llm_timeout_s: float = 20.0
+    llm_fallback_to_local: bool = Field(default=True, description="if the model endpoint fails, understand "
+                                                                  "locally instead of failing the turn")
+    role: Literal["customer", "agent", "admin"] = "customer"
+    gateway_policy: Path | None = Field(default=None, description="a gateway policy YAML (default: the packaged one)")
+
+    @property
+    def checkpoints_path(self) -> Path:
+        return self.home / "conversations.db"
+
+    @property
+    def audit_path(self) -> Path:
+        return self.home / "audit.db"
+
+    @property
+    def store_path(self) -> Path:
+        if self.data is None:
+            return self.home / "stores" / "demo.db"
+        source = str(Path(self.data).expanduser().resolve())
+        digest = hashlib.sha256(source.encode()).hexdigest()[:10]
+        return self.home / "stores" / f"{Path(source).name}-{digest}.db"

@@ -1,0 +1,78 @@
+"""Wiring: from settings to a running assistant's parts (store, audit log, gateway,
+understanding, checkpointer). The one place that knows how the pieces fit together."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from .config import Settings
+from .graphs.catalogue import build_processes
+from .nodes.services import Services
+from .nodes.understanding.base import Understander
+from .nodes.understanding.local.understander import LocalUnderstander
+from .state import SERDE_TYPES
+from .tools.backend.loader import check_data_folder
+from .tools.backend.store import RetailBackend
+from .tools.backend.stores import open_store
+from .tools.gateway.audit import AuditLog
+from .tools.gateway.faults import FaultPlan
+from .tools.gateway.gateway import Gateway
+from .tools.gateway.policy import GatewayPolicy
+
+
+def serializer() -> JsonPlusSerializer:
+    """Checkpoint serializer that may rebuild exactly our state types (and LangChain messages)."""
+    from langchain_core import messages
+
+    types = (*SERDE_TYPES, messages.HumanMessage, messages.AIMessage, messages.SystemMessage, messages.ToolMessage)
+    allowed = [(t.__module__, t.__name__) for t in types]
+    return JsonPlusSerializer(allowed_msgpack_modules=allowed)
+
+
+def sqlite_checkpointer(path: str | Path) -> SqliteSaver:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    saver = SqliteSaver(conn, serde=serializer())
+    saver.setup()
+    return saver
+
+
+def open_backend(settings: Settings) -> RetailBackend:
+    if settings.data is not None:
+        check_data_folder(settings.data)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    return open_store(settings.store_path, settings.data)
+
+
+def make_gateway(settings: Settings, backend: RetailBackend, faults: FaultPlan | None = None,
+                 audit: AuditLog | None = None) -> Gateway:
+    policy = GatewayPolicy.load(settings.gateway_policy)
+    return Gateway(backend, audit or AuditLog(settings.audit_path), policy, faults)
+
+
+def make_understander(settings: Settings, services: Services, model=None) -> tuple[Understander, Understander | None]:
+    """The configured understander and what to fall back to if it fails."""
+    catalogue, _ = build_processes(services)
+    local = LocalUnderstander(catalogue)
+    if settings.nlu == "local" and model is None:
+        return local, None
+    from .nodes.understanding.llm import LLMUnderstander, chat_model
+
+    llm = LLMUnderstander(catalogue, model or chat_model(settings))
+    return llm, (local if settings.llm_fallback_to_local else None)
+
+
+@dataclass
+class Parts:
+    backend: RetailBackend
+    gateway: Gateway
+    services: Services
+    understander: Understander
+    fallback: Understander | None

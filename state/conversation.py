@@ -1,0 +1,64 @@
+"""The conversation state the router graph carries from turn to turn."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+from pydantic import BaseModel
+from typing_extensions import TypedDict
+
+from .commands import Understanding
+from .frames import Frame
+
+
+class Customer(BaseModel):
+    """The one customer this conversation is for, once identified."""
+    user_id: str
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    zip: str = ""
+    order_ids: list[str] = []
+    payment_labels: dict[str, str] = {}   # payment method id -> how it is named (balances change: reload those)
+
+
+class Utterance(BaseModel):
+    """One bot line: the template it came from and the rendered text."""
+    key: str
+    text: str
+
+
+class TraceEvent(BaseModel):
+    """What the assistant did this turn, for tests and debugging."""
+    event: Literal["started", "resumed", "completed", "cancelled", "asked", "corrected", "refused",
+                   "handed_off", "failed", "clarified"]
+    process: str | None = None
+    slot: str | None = None
+    detail: str | None = None
+
+
+class ConversationState(TypedDict, total=False):
+    messages: Annotated[list[AnyMessage], add_messages]
+    customer: Customer | None
+    stack: list[Frame]
+    understanding: Understanding | None   # of the latest customer message
+    outbox: list[Utterance]               # this turn's bot lines
+    trace: list[TraceEvent]               # this turn's events
+    turn: int
+    frames_started: int                   # a counter for frame ids
+    hops: int                             # process runs this turn (a guard against loops)
+    handed_off: bool                      # a person took over: the assistant stops acting
+
+
+class RouterInput(TypedDict, total=False):
+    """What a caller may pass in: optionally a first customer message."""
+    messages: Annotated[list[AnyMessage], add_messages]
+
+
+
+def status_of(state: ConversationState) -> Literal["idle", "in_process", "handed_off"]:
+    if state.get("handed_off"):
+        return "handed_off"
+    return "in_process" if state.get("stack") else "idle"

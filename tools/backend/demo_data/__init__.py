@@ -1,0 +1,1 @@
+"""The project's own demo store data (tau-bench retail schema), made by `generate.py`."""

@@ -1,0 +1,197 @@
+"""The one gateway every backend call goes through.
+
+The caller (a process step, or the ReAct baseline's tool) recommends a call; the gateway
+decides and acts: validate the arguments, check role, ownership, identification and
+confirmation, hold cross-system aggregations, run with a timeout and at most 3 attempts for
+transient errors, give writes an idempotency key so they apply exactly once, validate the
+answer against the tool's output model, and audit every attempt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import sqlite3
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..backend.errors import BackendError
+from ..backend.store import RetailBackend
+from .audit import AuditLog
+from .authorization import authorize
+from .circuit import CircuitBreakers
+from .context import CallContext
+from .faults import FaultInjector, FaultPlan, InjectedFault
+from .guard import AggregationGuard
+from .policy import GatewayPolicy
+from .registry import ToolRegistry, ToolSpec
+from .results import TRANSIENT, ToolError, ToolResult
+
+log = logging.getLogger("procall.gateway")
+
+
+def idempotency_key(ctx: CallContext, tool: str, args: BaseModel) -> str:
+    """Same conversation, frame, step and arguments -> same key: a replayed step is the same write."""
+    material = json.dumps([ctx.conversation_id, ctx.frame_id, ctx.step, tool, args.model_dump(mode="json")],
+                          sort_keys=True)
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _validation_error(exc: ValidationError) -> ToolError:
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first.get("loc", ())) or None
+    if first.get("type") == "extra_forbidden":
+        message = f"unexpected argument '{field}'"
+    elif first.get("type") == "missing":
+        message = f"missing argument '{field}'"
+    else:
+        message = f"invalid '{field}': {first.get('msg')}"
+    return ToolError(code="invalid_arguments", field=field, message=message)
+
+
+class Gateway:
+    def __init__(self, backend: RetailBackend, audit: AuditLog, policy: GatewayPolicy | None = None,
+                 faults: FaultPlan | None = None):
+        self.backend = backend
+        self.audit = audit
+        self.policy = policy or GatewayPolicy.load()
+        self.registry = ToolRegistry(self.policy)
+        limits = self.policy.limits
+        self.faults = FaultInjector(faults, limits.max_attempts) if faults else None
+        self.breakers = CircuitBreakers(self.policy.circuit_breaker.failure_threshold,
+                                        self.policy.circuit_breaker.cooldown_s)
+        self.guard = AggregationGuard(self.policy.aggregation_rules, audit)
+        self._attempts = ThreadPoolExecutor(max_workers=16, thread_name_prefix="gateway-attempt")
+        self._batch = ThreadPoolExecutor(max_workers=limits.max_parallel_reads, thread_name_prefix="gateway-batch")
+        self._jitter = random.Random(0)
+
+    # -- public --------------------------------------------------------------------------
+
+    def call(self, tool: str, args: dict[str, Any] | BaseModel, ctx: CallContext) -> ToolResult:
+        raw_args = args.model_dump() if isinstance(args, BaseModel) else dict(args or {})
+        spec = self.registry.get(tool)
+        if spec is None:
+            return self._refuse(ctx, tool, None, raw_args, ToolError(code="unknown_tool", message=f"no tool named '{tool}'"))
+        try:
+            parsed = spec.input_model.model_validate(raw_args)
+        except ValidationError as exc:
+            return self._refuse(ctx, tool, spec, raw_args, _validation_error(exc))
+        error = authorize(spec, parsed, ctx, self.policy, self.backend)
+        if error is None:
+            error = self.guard.check(ctx.conversation_id, spec.system)
+            if error is not None:
+                return self._refuse(ctx, tool, spec, raw_args, error, outcome="held")
+        if error is not None:
+            return self._refuse(ctx, tool, spec, raw_args, error)
+        return self._run(spec, parsed, raw_args, ctx)
+
+    def call_many(self, calls: list[tuple[str, dict[str, Any]]], ctx: CallContext) -> list[ToolResult]:
+        """Independent reads run concurrently; writes run one at a time, in the given order."""
+        specs = [self.registry.get(name) for name, _ in calls]
+        if len(calls) > 1 and all(s is not None and not s.is_write for s in specs):
+            return list(self._batch.map(lambda c: self.call(c[0], c[1], ctx), calls))
+        return [self.call(name, args, ctx) for name, args in calls]
+
+    def close(self) -> None:
+        self._attempts.shutdown(wait=False, cancel_futures=True)
+        self._batch.shutdown(wait=False, cancel_futures=True)
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _refuse(self, ctx: CallContext, tool: str, spec: ToolSpec | None, raw_args: dict, error: ToolError,
+                outcome: str = "refused") -> ToolResult:
+        self.audit.record(ctx, tool, spec.version if spec else None, spec.system if spec else None, raw_args,
+                          outcome, error.code, 0, 0.0)
+        return ToolResult(tool=tool, ok=False, error=error)
+
+    def _run(self, spec: ToolSpec, args: BaseModel, raw_args: dict, ctx: CallContext) -> ToolResult:
+        breaker = self.breakers.for_system(spec.system)
+        if not breaker.allow():
+            error = ToolError(code="circuit_open", message=f"the {spec.system} system keeps failing; calls are paused")
+            self.audit.record(ctx, spec.name, spec.version, spec.system, raw_args, "failed", error.code, 0, 0.0)
+            return ToolResult(tool=spec.name, ok=False, error=error)
+        key = idempotency_key(ctx, spec.name, args) if spec.is_write else None
+        replayed = key is not None and self.backend.was_applied(key)
+        call_id = uuid.uuid4().hex
+        max_attempts = self.policy.limits.max_attempts if spec.retry_safe else 1
+        started = time.perf_counter()
+        for attempt in range(1, max_attempts + 1):
+            t0 = time.perf_counter()
+            output, error = self._attempt(spec, args, key, call_id, attempt)
+            latency = (time.perf_counter() - t0) * 1000
+            if error is None:
+                breaker.record_success()
+                self.guard.record_use(ctx.conversation_id, spec.system)
+                self.audit.record(ctx, spec.name, spec.version, spec.system, raw_args,
+                                  "replayed" if replayed else "ok", None, attempt, latency)
+                return ToolResult(tool=spec.name, ok=True, output=output, attempts=attempt,
+                                  latency_ms=(time.perf_counter() - started) * 1000, replayed=replayed)
+            if error.code in TRANSIENT and attempt < max_attempts:
+                self.audit.record(ctx, spec.name, spec.version, spec.system, raw_args, "retried", error.code,
+                                  attempt, latency)
+                base = self.policy.limits.backoff_base_ms * (4 ** (attempt - 1))
+                time.sleep(base * (0.5 + self._jitter.random()) / 1000)
+                continue
+            if key is not None and error.code in TRANSIENT:
+                # The answer was lost, not necessarily the write: if it committed, that is the result.
+                stored = self.backend.stored_result(key)
+                if stored is not None:
+                    breaker.record_success()
+                    self.audit.record(ctx, spec.name, spec.version, spec.system, raw_args, "replayed", None,
+                                      attempt, latency)
+                    return ToolResult(tool=spec.name, ok=True, output=stored, attempts=attempt,
+                                      latency_ms=(time.perf_counter() - started) * 1000, replayed=True)
+            if error.code in TRANSIENT or error.code in ("output_drift", "internal"):
+                breaker.record_failure()
+            else:
+                breaker.record_success()  # the system answered; the request itself was refused
+            self.audit.record(ctx, spec.name, spec.version, spec.system, raw_args, "failed", error.code,
+                              attempt, latency)
+            return ToolResult(tool=spec.name, ok=False, error=error, attempts=attempt,
+                              latency_ms=(time.perf_counter() - started) * 1000)
+        raise AssertionError("unreachable")
+
+    def _attempt(self, spec: ToolSpec, args: BaseModel, key: str | None, call_id: str,
+                 attempt: int) -> tuple[BaseModel | None, ToolError | None]:
+        def run() -> BaseModel:
+            if self.faults:
+                self.faults.before_attempt(call_id, spec.system, attempt, spec.timeout_s)
+            result = self.backend.execute(spec.name, args, idempotency_key=key)
+            if self.faults and spec.is_write:
+                self.faults.after_write(spec.system)
+            return result
+
+        try:
+            result = self._attempts.submit(run).result(timeout=spec.timeout_s)
+        except FutureTimeout:
+            return None, ToolError(code="timeout", message=f"{spec.system} did not answer within {spec.timeout_s:g}s")
+        except (InjectedFault, sqlite3.OperationalError) as exc:
+            return None, ToolError(code="unavailable", message=f"{spec.system} is temporarily unavailable ({exc})")
+        except BackendError as exc:
+            return None, ToolError(code=exc.code, message=exc.message)
+        except ValidationError as exc:
+            log.error("output drift in %s: %s", spec.name, exc)
+            return None, ToolError(code="output_drift", message=f"the {spec.system} system's answer no longer "
+                                   f"matches the {spec.name} contract")
+        except Exception as exc:  # a bug: keep the conversation alive, log it loudly
+            log.exception("internal error in %s", spec.name)
+            return None, ToolError(code="internal", message=f"internal error: {type(exc).__name__}")
+        return self._check_output(spec, result)
+
+    def _check_output(self, spec: ToolSpec, result: BaseModel) -> tuple[BaseModel | None, ToolError | None]:
+        raw = result.model_dump(mode="json")
+        if self.faults and self.faults.corrupts(spec.name):
+            raw = {f"{k}_v2": v for k, v in raw.items()}  # a renamed field, as after an unannounced upgrade
+        try:
+            return spec.output_model.model_validate(raw), None
+        except ValidationError as exc:
+            log.error("output drift in %s: %s", spec.name, exc)
+            return None, ToolError(code="output_drift", message=f"the {spec.system} system's answer no longer "
+                                   f"matches the {spec.name} contract")
