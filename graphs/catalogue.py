@@ -6,9 +6,27 @@ from ..nodes.catalogue import Catalogue
 from ..nodes.services import Services
 from .patterns import clarify, continue_interrupted, offer_human
 from .process import ProcessGraph
-from .processes import cancel_order, human_handoff, identify_customer, missing_items, order_status
+from .processes import (
+    cancel_order,
+    change_default_address,
+    change_order_address,
+    change_order_items,
+    change_order_payment,
+    exchange_items,
+    human_handoff,
+    identify_customer,
+    missing_items,
+    order_problem,
+    order_status,
+    product_info,
+    return_items,
+)
 
-PROCESSES = (identify_customer, order_status, cancel_order, missing_items, human_handoff)
+PROCESSES = (
+    identify_customer, order_status, cancel_order, missing_items, return_items, exchange_items,
+    change_order_items, change_order_address, change_order_payment, change_default_address, product_info,
+    order_problem, human_handoff,
+)
 PATTERNS = (continue_interrupted, offer_human)
 
 

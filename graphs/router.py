@@ -36,8 +36,7 @@ def build_router(services: Services, understander: Understander, *, fallback: Un
     graph.add_node("settle", make_settle(catalogue))
     graph.add_node("respond", respond)
     for name, process in processes.items():
-        # Processes never interrupt: their progress lives in the frame, so they need no checkpoints of their own.
-        graph.add_node(name, process.compile(checkpointer=False))
+        graph.add_node(name, process.compile())  # a subgraph: drawn, shown in Studio, checkpointed with the parent
         graph.add_edge(name, "settle")
     graph.add_edge(START, "greet")
     graph.add_edge("greet", "listen")

@@ -81,6 +81,8 @@ class _Turn:
             for slot in command.slots:
                 self.set_slot(slot.name, slot.value)
             return
+        if top is not None and top.asking is not None and top.asking.kind == "process":
+            self.stack.pop()  # a question offering processes gives way to the one chosen
         if self.started:  # a further request in the same message waits below the first one
             frame = self.new(command.process, "queued")
             index = next(i for i, f in enumerate(self.stack) if f.frame_id == self.started[0].frame_id)

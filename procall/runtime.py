@@ -76,3 +76,20 @@ class Parts:
     services: Services
     understander: Understander
     fallback: Understander | None
+
+
+class LazyGateway:
+    """A gateway that opens the store and audit log on first use, so importing or drawing a graph
+    (LangGraph Studio, `procall draw`) touches no files."""
+
+    def __init__(self, settings: Settings):
+        self._settings = settings
+        self._gateway: Gateway | None = None
+
+    def _real(self) -> Gateway:
+        if self._gateway is None:
+            self._gateway = make_gateway(self._settings, open_backend(self._settings))
+        return self._gateway
+
+    def __getattr__(self, name: str):
+        return getattr(self._real(), name)

@@ -15,11 +15,12 @@ from .commands import (
     Understanding,
 )
 from .conversation import ConversationState, Customer, RouterInput, TraceEvent, Utterance
+from ..tools.backend.models import PaymentMethod
 from .frames import Asking, Choice, Frame, StepResult
 
 # Every type the checkpointer may have to rebuild from a saved conversation.
 SERDE_TYPES: tuple[type, ...] = (
-    Customer, Utterance, TraceEvent, Frame, Asking, Choice, StepResult, Understanding, SlotValue,
+    Customer, PaymentMethod, Utterance, TraceEvent, Frame, Asking, Choice, StepResult, Understanding, SlotValue,
     StartProcess, SetSlot, CancelProcess, Clarify, ChitChat, OutOfScope, HumanHandoff, OtherCustomer, Goodbye,
 )
 

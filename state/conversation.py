@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from typing_extensions import TypedDict
 
 from .commands import Understanding
+from ..tools.backend.models import PaymentMethod
 from .frames import Frame
 
 
@@ -21,7 +22,9 @@ class Customer(BaseModel):
     email: str = ""
     zip: str = ""
     order_ids: list[str] = []
-    payment_labels: dict[str, str] = {}   # payment method id -> how it is named (balances change: reload those)
+    # Known at identification; balances change, so a process that needs them reloads the profile.
+    payment_methods: dict[str, PaymentMethod] = {}
+    address: dict[str, str] = {}          # the default address
 
 
 class Utterance(BaseModel):

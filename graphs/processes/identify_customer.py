@@ -155,7 +155,8 @@ def welcome(state: ConversationState) -> dict:
     user = output_of(frame, "load_profile", UserResult).user
     customer = Customer(user_id=user.user_id, first_name=user.name.first_name, last_name=user.name.last_name,
                         email=user.email, zip=user.address.zip, order_ids=list(user.orders),
-                        payment_labels={k: m.label(balance=False) for k, m in user.payment_methods.items()})
+                        payment_methods=dict(user.payment_methods),
+                        address=user.address.model_dump())
     state = {**state, "customer": customer}
     line = say(SPEC, frame, state, "welcome")
     changes = update(state, frame.with_(status="done"), [line],

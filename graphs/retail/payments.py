@@ -21,15 +21,16 @@ ORIGINAL_WORDS = ("original", "same", "the one i paid", "paid with", "as before"
 
 def named(state: ConversationState, method_id: str) -> str:
     customer = state.get("customer")
-    return customer.payment_labels.get(method_id, method_id) if customer else method_id
+    method = customer.payment_methods.get(method_id) if customer else None
+    return method.label(balance=False) if method else method_id
 
 
 def original_method(order: Order) -> str:
     return order.payment_history[0].payment_method_id if order.payment_history else ""
 
 
-def choices(methods: list[PaymentMethod]) -> list[Choice]:
-    return [Choice(value=m.id, label=m.label(), aliases=_aliases(m)) for m in methods]
+def choices(methods: list[PaymentMethod], balance: bool = True) -> list[Choice]:
+    return [Choice(value=m.id, label=m.label(balance=balance), aliases=_aliases(m)) for m in methods]
 
 
 def _aliases(method: PaymentMethod) -> tuple[str, ...]:

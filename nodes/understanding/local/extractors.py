@@ -28,7 +28,9 @@ NOT_NAMES = {"looking", "trying", "calling", "writing", "here", "not", "so", "ve
              "all", "of", "them", "yes", "no", "the", "it", "is", "my", "a", "an", "and", "or", "for", "to", "please",
              "thanks", "thank", "you", "that", "this", "one", "both", "none", "what", "why", "how", "can", "i",
              "me", "we", "with", "from", "in", "on", "at", "by", "do", "don't", "dont", "want", "need", "would",
-             "like", "sorry", "hi", "hello", "hey", "order", "email", "zip", "code", "number", "name", "account"}
+             "like", "sorry", "hi", "hello", "hey", "order", "email", "zip", "code", "number", "name", "account",
+             "size", "color", "colour", "bigger", "smaller", "larger", "new", "old", "paypal", "card", "gift",
+             "credit", "yes", "nope", "sure", "fine", "great", "thanks", "item", "items", "refund", "return"}
 
 YES_WORDS = ("yes", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "confirm", "confirmed", "go ahead",
              "please do", "do it", "that's right", "thats right", "right", "absolutely", "definitely", "affirmative",
@@ -65,8 +67,9 @@ def person_name(text: str, expected: bool = False) -> tuple[str, str] | None:
     if match and match.group(1).lower() not in NOT_NAMES and match.group(2).lower() not in NOT_NAMES:
         return match.group(1).title(), match.group(2).title()
     if expected:  # a bare answer to "your first and last name?": "Yusuf Rossi" or "yusuf rossi, 10025"
-        words = re.findall(r"[A-Za-z][A-Za-z'\-]+", EMAIL.sub(" ", text))
-        if 2 <= len(words) <= 3 and not any(w.lower() in NOT_NAMES for w in words[:2]):
+        rest = ZIP.sub(" ", EMAIL.sub(" ", text))
+        words = re.findall(r"[A-Za-z][A-Za-z'\-]*", rest)
+        if 2 <= len(words) <= 3 and len(rest.strip()) < 40 and not any(w.lower() in NOT_NAMES for w in words):
             return words[0].title(), words[1].title()
     return None
 

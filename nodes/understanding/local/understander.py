@@ -74,10 +74,15 @@ class LocalUnderstander:
         volunteered = self._volunteered(text, request, answers)
         strong = [r for r in requests if r[1] >= DIGRESSION_CONFIDENCE or not answers]
 
+        identity = self._identity(text, request)
         if strong:
             for name, _, chunk in strong:
                 commands.append(StartProcess(process=name, slots=self._slots(self.requests[name], chunk)))
-            commands.extend(self._identity(text, request))
+            commands.extend(identity)
+        elif identity and not request.customer_identified and active is None:
+            # "hi, it's jane@example.com": identification is a process of its own
+            slots = [SlotValue(name=s.slot, value=s.value) for s in identity]
+            commands.append(StartProcess(process="identify_customer", slots=slots))
         elif answers or volunteered:
             commands.extend(answers + volunteered)
         elif best == active and active in self.requests:
@@ -94,14 +99,6 @@ class LocalUnderstander:
                 commands.append(Clarify(options=[best, runner_up[0]]))
             else:
                 commands.append(StartProcess(process=best, slots=self._slots(self.requests[best], text)))
-        if not commands:
-            identity = self._identity(text, request)
-            if identity and not request.customer_identified and active is None:
-                # "hi, it's jane@example.com": identification is a process of its own
-                slots = [SlotValue(name=s.slot, value=s.value) for s in identity]
-                commands.append(StartProcess(process="identify_customer", slots=slots))
-            else:
-                commands.extend(identity)
         return Understanding(commands=commands, confidence=round(float(confidence), 3))
 
     # -- requests ------------------------------------------------------------------------

@@ -1,0 +1,87 @@
+"""Change the shipping address of a pending order (policy: "Modify pending order").
+
+1. which order; only a pending order can be changed
+2. the new address (or "the same as order #W…", whose address is looked up)
+3. list the details, get a yes, change the address
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ...nodes.process_spec import ProcessSpec, SlotSpec
+from ...nodes.services import Services
+from ...nodes.step import error_of, frame_of
+from ...state.conversation import ConversationState
+from ...state.frames import Frame
+from ..process import ProcessGraph
+from ..retail import address_change, orders
+
+
+def facts(frame: Frame, state: ConversationState) -> dict:
+    order = orders.maybe_order(frame)
+    if order is None:
+        return {}
+    return {"status": orders.STATUS_WORDS.get(order.status, order.status), "old_address": order.address.one_line(),
+            "new_address": address_change.one_line(frame.slots.get("address"))}
+
+
+SPEC = ProcessSpec(
+    name="change_order_address",
+    description="Change the shipping address of a pending order",
+    summary="changing the shipping address of your order",
+    examples=(
+        "I need to change the shipping address of my order", "ship my order to a different address",
+        "update the delivery address for #W1234567", "I moved, can you send my order to my new place",
+        "wrong address on my order", "change where my order is going", "deliver it to my office instead",
+        "can you change the address on my pending order", "send the order to the same address as my other order",
+        "the shipping address on my order is wrong",
+    ),
+    slots=(
+        SlotSpec("order_id", "order_id", "the pending order, e.g. #W1234567", ask="ask_order",
+                 resolve=orders.resolve_order, choices=orders.order_choices(["pending"]),
+                 default=orders.only_one(["pending"])),
+        address_change.address_slot("the new shipping address: street, apartment/suite, city, state, zip"),
+    ),
+    facts=facts,
+    templates={
+        "assumed_order_id": "Your pending order is {order_id}, so I'm looking at that one.",
+        "ask_order": "Which order should go to a new address?\n{choices}",
+        "no_order_id": "None of your orders is pending, and only a pending order's address can be changed.",
+        "not_pending": "Order {order_id} is {status}, so its address can't be changed any more.",
+        "ask_address": "What's the new shipping address (street, apartment or suite, city, state and zip code)?",
+        "confirm": "To confirm: ship order {order_id} to {new_address} instead of {old_address}. Shall I go ahead "
+                   "(yes/no)?",
+        "done": "Done: order {order_id} will be shipped to {new_address}.",
+        "kept": "Okay, I haven't changed anything.",
+        "rule": "I couldn't change the address: {error}.",
+    },
+)
+
+
+def is_pending(state: ConversationState) -> Literal["ask_address", "not_pending"]:
+    return "ask_address" if orders.the_order(frame_of(state)).status == "pending" else "not_pending"
+
+
+def outcome(state: ConversationState) -> Literal["done", "rule"]:
+    return "rule" if error_of(frame_of(state), "change") else "done"
+
+
+def graph(services: Services) -> ProcessGraph:
+    return (
+        ProcessGraph(SPEC, services)
+        .collect("ask_order", "order_id", then="load_order", needs="list_orders")
+        .call_many("list_orders", orders.list_calls, then="ask_order")
+        .call("load_order", "get_order_details", lambda f, s: {"order_id": f.slots["order_id"]}, then=is_pending)
+        .say("not_pending", "not_pending")
+        .collect("ask_address", "address", then=address_change.points_to_order)
+        .call("load_reference", "get_order_details", address_change.reference_args, then="use_reference")
+        .node("use_reference", address_change.use_reference, then="confirm")
+        .confirm("confirm", "confirm", yes="change", no="kept")
+        .call("change", "modify_pending_order_address",
+              lambda f, s: {"order_id": f.slots["order_id"], **address_change.address_args(f)},
+              then=outcome, confirm_step="confirm")
+        .say("done", "done")
+        .say("kept", "kept", outcome="cancelled")
+        .say("rule", "rule", extra=lambda f, s: {"error": f.results["change"].error_message})
+    )

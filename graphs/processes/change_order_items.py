@@ -1,0 +1,89 @@
+"""Change the items of a pending order (policy: "Modify pending order" > "Modify items").
+
+1. which order; only a pending order can be changed (a delivered one is exchanged instead)
+2. which items: all of them now, since items can be changed only once and the order can't
+   be changed or cancelled afterwards
+3. for each item, the new options, resolved to an available variant of the same product
+4. the payment method for the price difference (a gift card must cover it)
+5. list the details, get a yes, change the items
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ...nodes.process_spec import ProcessSpec
+from ...nodes.services import Services
+from ...nodes.step import error_of, frame_of
+from ...state.conversation import ConversationState
+from ..process import ProcessGraph
+from ..retail import item_change, orders
+
+SPEC = ProcessSpec(
+    name="change_order_items",
+    description="Change items of a pending (not yet shipped) order to another variant of the same product",
+    summary="changing the items of your order",
+    examples=(
+        "I want to change an item in my order before it ships", "can I modify the items in my pending order",
+        "change the size of the shirt I just ordered", "I picked the wrong color, can you change it",
+        "modify my order #W1234567", "switch the item in my order to the red one", "update the items on my order",
+        "I ordered the wrong variant, fix it before it ships", "change the material of the skateboard I ordered",
+        "can I still change what I ordered", "modify the kettle in my order to the bigger one",
+    ),
+    slots=item_change.slots(("pending",)),
+    facts=item_change.facts,
+    templates={
+        "assumed_order_id": "Your pending order is {order_id}, so I'm looking at that one.",
+        "ask_order": "Which order would you like to change?\n{choices}",
+        "no_order_id": "None of your orders is pending, and only pending orders can be changed.",
+        "not_pending": "Order {order_id} is {status}, so its items can't be changed: only pending orders can.",
+        "delivered_instead": "Order {order_id} has already been delivered, so instead of changing it I can "
+                             "exchange the items.",
+        "ask_items": "Which items would you like to change? Please list all of them now: items can be changed "
+                     "only once, and the order can't be changed or cancelled afterwards.\n{choices}",
+        "ask_changes": "What would you like instead? These options are available:\n{options}",
+        "ask_payment": "{difference}. Which payment method should I use for the difference?\n{choices}",
+        "confirm": "To confirm the changes to order {order_id}:\n{change_list}\n{difference}, with {method}. "
+                   "After this the order can't be changed or cancelled any more, so is that every item you "
+                   "want to change? Shall I go ahead (yes/no)?",
+        "done": "Done: order {order_id} now has the new items.",
+        "kept": "Okay, I haven't changed anything.",
+        "rule": "I couldn't change the items: {error}.",
+    },
+)
+
+
+def is_pending(state: ConversationState) -> Literal["ask_items", "delivered_instead", "not_pending"]:
+    status = orders.the_order(frame_of(state)).status
+    return {"pending": "ask_items", "delivered": "delivered_instead"}.get(status, "not_pending")
+
+
+def outcome(state: ConversationState) -> Literal["done", "rule"]:
+    return "rule" if error_of(frame_of(state), "modify") else "done"
+
+
+def graph(services: Services) -> ProcessGraph:
+    return (
+        ProcessGraph(SPEC, services)
+        .collect("ask_order", "order_id", then="load_order", needs="list_orders")
+        .call_many("list_orders", orders.list_calls, then="ask_order")
+        .call("load_order", "get_order_details", lambda f, s: {"order_id": f.slots["order_id"]}, then=is_pending)
+        .say("not_pending", "not_pending")
+        .say("delivered_instead", "delivered_instead", then="hand_over")
+        .node("hand_over", item_change.hand_over_to("exchange_items", "exchanging your items"))
+        .collect("ask_items", "items", then="load_products")
+        .call_many("load_products", item_change.product_calls, then="ask_changes")
+        .collect("ask_changes", "changes", then="load_profile")
+        .call("load_profile", "get_user_details", lambda f, s: {"user_id": s["customer"].user_id}, then="ask_payment")
+        .collect("ask_payment", "payment_method", then="confirm")
+        .confirm("confirm", "confirm", yes="modify", no="kept")
+        .call("modify", "modify_pending_order_items",
+              lambda f, s: {"order_id": f.slots["order_id"],
+                            "item_ids": [c["item_id"] for c in f.slots["changes"]],
+                            "new_item_ids": [c["new_item_id"] for c in f.slots["changes"]],
+                            "payment_method_id": f.slots["payment_method"]},
+              then=outcome, confirm_step="confirm")
+        .say("done", "done")
+        .say("kept", "kept", outcome="cancelled")
+        .say("rule", "rule", extra=lambda f, s: {"error": f.results["modify"].error_message})
+    )

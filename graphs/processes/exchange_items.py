@@ -1,0 +1,92 @@
+"""Exchange delivered items (policy: "Exchange delivered order").
+
+1. which order; only a delivered order can be exchanged (a pending one has its items changed
+   instead: that process takes over with what was said)
+2. which items: all of them now, since an exchange can be done only once
+3. for each item, the new options, resolved to an available variant of the same product
+   (if none matches, say so and offer what is available)
+4. the payment method for the price difference (a gift card must cover it)
+5. list the details, get a yes, request the exchange
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ...nodes.process_spec import ProcessSpec
+from ...nodes.services import Services
+from ...nodes.step import error_of, frame_of
+from ...state.conversation import ConversationState
+from ..process import ProcessGraph
+from ..retail import item_change, orders
+
+SPEC = ProcessSpec(
+    name="exchange_items",
+    description="Exchange items of a delivered order for another variant (size, color, ...) of the same product",
+    summary="exchanging your items",
+    examples=(
+        "I want to exchange an item", "can I swap the shirt for a different size", "exchange my order",
+        "the shoes are too small, I need a bigger size", "I'd like a different color for the kettle I received",
+        "can I exchange the black mouse for a white one", "I received the wrong size, I want to exchange it",
+        "exchange #W1234567", "swap my headphones for the wireless version", "I want the blue one instead",
+        "the bookshelf is too short, can I get the taller one", "I'd like to trade it for another model",
+        "the item I got isn't the right variant, can I exchange", "change the size of what I received",
+    ),
+    slots=item_change.slots(("delivered",)),
+    facts=item_change.facts,
+    templates={
+        "assumed_order_id": "Your delivered order is {order_id}, so I'm looking at that one.",
+        "ask_order": "Which order are the items from?\n{choices}",
+        "no_order_id": "None of your orders is delivered, and only delivered orders can be exchanged.",
+        "not_delivered": "Order {order_id} is {status}, so it can't be exchanged: only delivered orders can.",
+        "pending_instead": "Order {order_id} hasn't shipped yet, so instead of an exchange I can change the items "
+                           "on the order itself.",
+        "ask_items": "Which items would you like to exchange? Please list all of them now: an order can be "
+                     "exchanged only once.\n{choices}",
+        "ask_changes": "What would you like instead? These options are available:\n{options}",
+        "ask_payment": "{difference}. Which payment method should I use for the difference?\n{choices}",
+        "confirm": "To confirm the exchange for order {order_id}:\n{change_list}\n{difference}, with {method}. "
+                   "An order can be exchanged only once, so is that every item you want to exchange? Shall I "
+                   "go ahead (yes/no)?",
+        "done": "Done: the exchange for order {order_id} is requested. You'll get an email explaining how to send "
+                "the items back; no new order is needed.",
+        "kept": "Okay, I haven't changed anything.",
+        "rule": "I couldn't request the exchange: {error}.",
+    },
+)
+
+
+def order_state(state: ConversationState) -> Literal["ask_items", "pending_instead", "not_delivered"]:
+    status = orders.the_order(frame_of(state)).status
+    return {"delivered": "ask_items", "pending": "pending_instead"}.get(status, "not_delivered")
+
+
+def outcome(state: ConversationState) -> Literal["done", "rule"]:
+    return "rule" if error_of(frame_of(state), "exchange") else "done"
+
+
+def graph(services: Services) -> ProcessGraph:
+    return (
+        ProcessGraph(SPEC, services)
+        .collect("ask_order", "order_id", then="load_order", needs="list_orders")
+        .call_many("list_orders", orders.list_calls, then="ask_order")
+        .call("load_order", "get_order_details", lambda f, s: {"order_id": f.slots["order_id"]}, then=order_state)
+        .say("not_delivered", "not_delivered")
+        .say("pending_instead", "pending_instead", then="hand_over")
+        .node("hand_over", item_change.hand_over_to("change_order_items", "changing the items of your order"))
+        .collect("ask_items", "items", then="load_products")
+        .call_many("load_products", item_change.product_calls, then="ask_changes")
+        .collect("ask_changes", "changes", then="load_profile")
+        .call("load_profile", "get_user_details", lambda f, s: {"user_id": s["customer"].user_id}, then="ask_payment")
+        .collect("ask_payment", "payment_method", then="confirm")
+        .confirm("confirm", "confirm", yes="exchange", no="kept")
+        .call("exchange", "exchange_delivered_order_items",
+              lambda f, s: {"order_id": f.slots["order_id"],
+                            "item_ids": [c["item_id"] for c in f.slots["changes"]],
+                            "new_item_ids": [c["new_item_id"] for c in f.slots["changes"]],
+                            "payment_method_id": f.slots["payment_method"]},
+              then=outcome, confirm_step="confirm")
+        .say("done", "done")
+        .say("kept", "kept", outcome="cancelled")
+        .say("rule", "rule", extra=lambda f, s: {"error": f.results["exchange"].error_message})
+    )

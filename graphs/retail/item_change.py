@@ -1,0 +1,118 @@
+"""What exchanging delivered items and changing a pending order's items share: the same
+rules (each item to an available variant of the same product, all items at once, a payment
+method for the difference that a gift card must cover), on orders of different status."""
+
+from __future__ import annotations
+
+from pydantic import JsonValue
+
+from ...nodes.process_spec import Resolution, SlotSpec, Unrecognised
+from ...nodes.step import output_of, outputs_of
+from ...nodes.templates import money, numbered
+from ...state.conversation import ConversationState, TraceEvent
+from ...state.frames import Choice, Frame
+from ...tools.backend.contracts import ProductResult, UserResult
+from ...tools.backend.models import Product
+from . import orders, payments
+from .items import available_options, describe_changes, item_label, pick_items, pick_variants, price_difference
+
+
+def products(frame: Frame) -> dict[str, Product]:
+    return {r.product.product_id: r.product for r in outputs_of(frame, "load_products", ProductResult) if r}
+
+
+def product_calls(frame: Frame, state: ConversationState) -> list[tuple[str, dict]]:
+    order = orders.the_order(frame)
+    wanted = {i.product_id for i in order.items if i.item_id in frame.slots["items"]}
+    return [("get_product_details", {"product_id": pid}) for pid in sorted(wanted)]
+
+
+def resolve_items(mention: JsonValue, frame: Frame, state: ConversationState) -> Resolution:
+    return pick_items(orders.the_order(frame), mention)
+
+
+def resolve_changes(mention: JsonValue, frame: Frame, state: ConversationState) -> Resolution:
+    if "load_products" not in frame.results:
+        return Unrecognised()
+    return pick_variants(orders.the_order(frame), frame.slots["items"], products(frame), mention)
+
+
+def difference(frame: Frame) -> float:
+    return price_difference(orders.the_order(frame), products(frame), frame.slots.get("changes") or [])
+
+
+def resolve_payment(mention: JsonValue, frame: Frame, state: ConversationState) -> Resolution:
+    profile = output_of(frame, "load_profile", UserResult)
+    if profile is None:
+        return Unrecognised()
+    methods = list(profile.user.payment_methods.values())
+    owed = difference(frame)
+    usable = [m for m in methods if m.source != "gift_card" or (m.balance or 0) >= owed]
+    return payments.resolve(mention, usable, payments.original_method(orders.the_order(frame)),
+                            not_allowed_reason=f"that gift card doesn't have enough balance to pay the "
+                                               f"{money(owed)} difference", all_methods=methods)
+
+
+def payment_choices(frame: Frame, state: ConversationState) -> list[Choice]:
+    profile = output_of(frame, "load_profile", UserResult)
+    owed = difference(frame)
+    methods = [m for m in profile.user.payment_methods.values()
+               if m.source != "gift_card" or (m.balance or 0) >= owed]
+    return payments.choices(methods)
+
+
+def item_choices(frame: Frame, state: ConversationState) -> list[Choice]:
+    return [Choice(value=i.item_id, label=item_label(i), aliases=(i.name,)) for i in orders.the_order(frame).items]
+
+
+def slots(order_statuses: tuple[str, ...]) -> tuple[SlotSpec, ...]:
+    return (
+        SlotSpec("order_id", "order_id", "the order whose items change, e.g. #W1234567", ask="ask_order",
+                 resolve=orders.resolve_order, choices=orders.order_choices(order_statuses),
+                 default=orders.only_one(order_statuses)),
+        SlotSpec("items", "items", "every item to change, by name as the customer says it", ask="ask_items",
+                 resolve=resolve_items, choices=item_choices, multiple=True),
+        SlotSpec("changes", "item_changes", "the new options wanted for each item, in the customer's words",
+                 ask="ask_changes", resolve=resolve_changes),
+        SlotSpec("payment_method", "payment_method", "the payment method that pays or receives the price "
+                 "difference (paypal, credit card, a gift card)", ask="ask_payment", resolve=resolve_payment,
+                 choices=payment_choices),
+    )
+
+
+def facts(frame: Frame, state: ConversationState) -> dict:
+    order = orders.maybe_order(frame)
+    if order is None:
+        return {}
+    values = {"status": orders.STATUS_WORDS.get(order.status, order.status)}
+    chosen = frame.slots.get("items") or []
+    if chosen and "load_products" in frame.results:
+        catalogue = products(frame)
+        shown = {i.product_id for i in order.items if i.item_id in chosen}
+        values["options"] = "\n".join(f"  - {catalogue[p].name}: {available_options(catalogue[p])}"
+                                      for p in sorted(shown) if p in catalogue)
+    if frame.slots.get("changes"):
+        catalogue = products(frame)
+        values["change_list"] = numbered(describe_changes(order, catalogue, frame.slots["changes"]))
+        owed = difference(frame)
+        values["difference"] = (f"You pay the difference of {money(owed)}" if owed > 0 else
+                                f"You get {money(-owed)} back" if owed < 0 else "The price is the same")
+    if frame.slots.get("payment_method"):
+        values["method"] = payments.named(state, frame.slots["payment_method"])
+    return values
+
+
+def hand_over_to(process: str, summary: str):
+    """The other item-change process takes over the frame with what was said (slots, the loaded order)."""
+
+    def hand_over(state: ConversationState) -> dict:
+        stack = list(state["stack"])
+        me = stack.pop()
+        counter = (state.get("frames_started") or 0) + 1
+        successor = me.with_(frame_id=f"{counter}-{process}", process=process, step=None, status="active", said=[],
+                             results={k: v for k, v in me.results.items() if k in ("load_order", "list_orders")},
+                             summary=summary)
+        return {"stack": [*stack, successor], "frames_started": counter,
+                "trace": [*(state.get("trace") or []), TraceEvent(event="started", process=process)]}
+
+    return hand_over

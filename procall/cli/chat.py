@@ -1,0 +1,51 @@
+"""`procall chat`: talk to the assistant in the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import uuid
+
+from ..assistant import Assistant
+from .endpoint import check_endpoint
+from .options import add_run_options, settings_from
+
+EXIT_WORDS = {"/quit", "/exit", "quit", "exit"}
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("chat", help="talk to the assistant (Ctrl-D or /quit to stop)")
+    add_run_options(parser)
+    parser.add_argument("--thread", help="continue this conversation (default: a new one)")
+    parser.add_argument("--trace", action="store_true", help="show what the assistant did after each reply")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    if settings.nlu == "llm":
+        check_endpoint(settings)
+    assistant = Assistant(settings)
+    thread = args.thread or f"chat-{uuid.uuid4().hex[:8]}"
+    print(f"[conversation {thread}; continue it later with: procall chat --thread {thread}]")
+    print(f"assistant: {assistant.greeting(thread)}")
+    try:
+        while True:
+            try:
+                text = input("you: ")
+            except EOFError:
+                print()
+                break
+            if text.strip().lower() in EXIT_WORDS:
+                break
+            reply = assistant.send(thread, text)
+            print(f"assistant: {reply.text}")
+            if args.trace:
+                events = ", ".join(f"{e.event} {e.process or ''}{'.' + e.slot if e.slot else ''}".strip()
+                                   for e in reply.trace)
+                print(f"  [{events}]")
+    except KeyboardInterrupt:
+        print()
+    finally:
+        assistant.close()
+    print(f"[saved; continue with: procall chat --thread {thread}]")
+    return 0

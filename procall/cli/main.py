@@ -1,0 +1,49 @@
+"""The `procall` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from . import audit, chat, demo, draw, tools
+from .errors import CLIError
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="procall", description="A customer-service assistant built on process "
+                                                               "calling (LangGraph). Runs offline by default.")
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in (chat, demo, audit, tools, draw):
+        module.register(commands)
+    for name in ("conversations", "eval"):  # heavier commands: imported only when present
+        try:
+            module = __import__(f"procall.cli.{name}", fromlist=["register"])
+        except ImportError:
+            continue
+        module.register(commands)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.DEBUG if os.environ.get("PROCALL_DEBUG") else logging.ERROR,
+                        format="%(levelname)s %(name)s: %(message)s")
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except CLIError as exc:
+        print(f"procall: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # one clear line, never a traceback (PROCALL_DEBUG=1 shows it)
+        if os.environ.get("PROCALL_DEBUG"):
+            raise
+        print(f"procall: unexpected error: {type(exc).__name__}: {exc} (set PROCALL_DEBUG=1 for details)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
