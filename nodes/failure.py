@@ -27,7 +27,7 @@ def offer_person(state: ConversationState, frame: Frame, lines: list[Utterance],
         "stack": push(stack, offer),
         "frames_started": counter,
         "outbox": [*(state.get("outbox") or []), *lines],
-        "trace": [*(state.get("trace") or []), *events],
+        "trace": [*(state.get("trace") or []), *events, TraceEvent(event="started", process="offer_human")],
     }
 
 

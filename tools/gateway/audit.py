@@ -37,7 +37,7 @@ CREATE INDEX IF NOT EXISTS audit_tool ON audit (tool);
 CREATE INDEX IF NOT EXISTS audit_time ON audit (time);
 """
 
-_SECRET_KEYS = re.compile(r"card_?number|cvv|cvc|password|secret|token|api_?key", re.I)
+_SECRET_KEYS = re.compile(r"card[_ -]?number|cvv|cvc|password|secret|token|api[_ -]?key", re.I)
 _CARD_NUMBER = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
 
 
@@ -45,8 +45,11 @@ def mask(value: Any) -> Any:
     """Mask secrets: values under secret-looking keys, and anything shaped like a card number."""
     if isinstance(value, dict):
         return {k: "***" if _SECRET_KEYS.search(str(k)) else mask(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return [mask(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        masked = mask(str(value))  # a card number sent as a JSON number
+        return value if masked == str(value) else masked
     if isinstance(value, str):
         return _CARD_NUMBER.sub(lambda m: "*" * (len(re.sub(r"\D", "", m.group())) - 4) + m.group()[-4:], value)
     return value

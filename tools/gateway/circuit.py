@@ -30,7 +30,12 @@ class CircuitBreaker:
 
     def allow(self) -> bool:
         with self._lock:
-            return self._state() != "open"
+            state = self._state()
+            if state == "half_open":
+                # One trial call: until it reports, the breaker counts as open again (and if the
+                # trial never reports, the next cooldown lets another one through).
+                self._opened_at = self.clock()
+            return state != "open"
 
     def record_success(self) -> None:
         with self._lock:

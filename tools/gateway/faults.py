@@ -36,47 +36,81 @@ class FaultPlan(BaseModel):
     corrupt_output: list[str] = Field(default_factory=list, description="tools whose answers come back malformed")
 
 
+class AttemptFaults(BaseModel):
+    """What one attempt meets, decided before it starts."""
+
+    model_config = ConfigDict(frozen=True)
+    system: str
+    latency_s: float = 0.0
+    error: bool = False
+    hang_s: float = 0.0
+    lose_response: bool = False
+
+    def before(self) -> None:
+        if self.latency_s:
+            time.sleep(self.latency_s)
+        if self.error:
+            raise InjectedFault(f"injected transient error in {self.system}")
+        if self.hang_s:
+            # The gateway has given up on this attempt by now; it never reaches the backend.
+            time.sleep(self.hang_s)
+            raise InjectedFault(f"injected hang in {self.system}: the attempt was abandoned")
+
+    def after_write(self) -> None:
+        if self.lose_response:
+            raise InjectedFault(f"injected lost response from {self.system} (the write committed)")
+
+
+class CallFaults:
+    """The faults of one call, drawn from the call's own random stream (seed, call number).
+
+    Every decision is drawn in the caller's thread before the attempt starts, so a run repeats
+    exactly even when reads run concurrently or an abandoned attempt finishes late.
+    """
+
+    def __init__(self, faults: SystemFaults, system: str, rng: random.Random, max_attempts: int):
+        self.faults = faults
+        self.system = system
+        self.max_attempts = max_attempts
+        self._rng = rng
+        self._failing = 0  # attempts still to fail
+
+    def attempt(self, attempt: int, timeout_s: float, write: bool) -> AttemptFaults:
+        faults, rng = self.faults, self._rng
+        if attempt == 1:
+            if rng.random() < faults.failure_rate:
+                self._failing = self.max_attempts
+            elif rng.random() < faults.transient_rate:
+                burst = 1 + int(rng.random() * max(self.max_attempts - 1, 1))
+                self._failing = min(burst, self.max_attempts - 1) or 1
+        error = self._failing > 0
+        if error:
+            self._failing -= 1
+        hang = not error and faults.timeout_rate > 0 and rng.random() < faults.timeout_rate
+        lose = (write and not error and not hang and faults.lost_response_rate > 0
+                and rng.random() < faults.lost_response_rate)
+        return AttemptFaults(system=self.system, latency_s=faults.latency_ms / 1000, error=error,
+                             hang_s=timeout_s * 1.5 if hang else 0.0, lose_response=lose)
+
+
 class FaultInjector:
     def __init__(self, plan: FaultPlan, max_attempts: int = 3):
         self.plan = plan
         self.max_attempts = max_attempts
-        self._rng = random.Random(plan.seed)
         self._lock = threading.Lock()
-        self._bursts: dict[str, int] = {}  # call id -> attempts still to fail
+        self._calls = 0
 
-    def _draw(self) -> float:
+    def next_call(self) -> int:
+        """Number the calls in the order the caller made them (before any runs concurrently)."""
         with self._lock:
-            return self._rng.random()
+            self._calls += 1
+            return self._calls
 
-    def before_attempt(self, call_id: str, system: str, attempt: int, timeout_s: float) -> None:
+    def for_call(self, number: int, system: str) -> CallFaults | None:
         faults = self.plan.systems.get(system)
         if faults is None:
-            return
-        if faults.latency_ms:
-            time.sleep(faults.latency_ms / 1000)
-        if attempt == 1:
-            burst = 0
-            if self._draw() < faults.failure_rate:
-                burst = self.max_attempts
-            elif self._draw() < faults.transient_rate:
-                burst = 1 + int(self._draw() * max(self.max_attempts - 1, 1))
-                burst = min(burst, self.max_attempts - 1) or 1
-            if burst:
-                with self._lock:
-                    self._bursts[call_id] = burst
-        with self._lock:
-            remaining = self._bursts.pop(call_id, 0)
-            if remaining > 1:
-                self._bursts[call_id] = remaining - 1
-        if remaining > 0:
-            raise InjectedFault(f"injected transient error in {system}")
-        if faults.timeout_rate and self._draw() < faults.timeout_rate:
-            time.sleep(timeout_s * 1.5)
-
-    def after_write(self, system: str) -> None:
-        faults = self.plan.systems.get(system)
-        if faults is not None and faults.lost_response_rate and self._draw() < faults.lost_response_rate:
-            raise InjectedFault(f"injected lost response from {system} (the write committed)")
+            return None
+        return CallFaults(faults, system, random.Random(f"{self.plan.seed}:{number}"), self.max_attempts)
 
     def corrupts(self, tool: str) -> bool:
         return tool in self.plan.corrupt_output

@@ -15,7 +15,7 @@ import logging
 import random
 import sqlite3
 import time
-import uuid
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
@@ -28,7 +28,7 @@ from .audit import AuditLog
 from .authorization import authorize
 from .circuit import CircuitBreakers
 from .context import CallContext
-from .faults import FaultInjector, FaultPlan, InjectedFault
+from .faults import CallFaults, FaultInjector, FaultPlan, InjectedFault
 from .guard import AggregationGuard
 from .policy import GatewayPolicy
 from .registry import ToolRegistry, ToolSpec
@@ -75,7 +75,33 @@ class Gateway:
     # -- public --------------------------------------------------------------------------
 
     def call(self, tool: str, args: dict[str, Any] | BaseModel, ctx: CallContext) -> ToolResult:
-        raw_args = args.model_dump() if isinstance(args, BaseModel) else dict(args or {})
+        return self._call(tool, args, ctx, self._call_number())
+
+    def call_many(self, calls: list[tuple[str, dict[str, Any]]], ctx: CallContext) -> list[ToolResult]:
+        """Independent reads run concurrently; writes run one at a time, in the given order."""
+        numbers = [self._call_number() for _ in calls]  # in the given order, so injected faults repeat
+        specs = [self.registry.get(name) for name, _ in calls]
+        if len(calls) > 1 and all(s is not None and not s.is_write for s in specs):
+            return list(self._batch.map(lambda c, n: self._call(c[0], c[1], ctx, n), calls, numbers))
+        return [self._call(name, args, ctx, n) for (name, args), n in zip(calls, numbers)]
+
+    def close(self) -> None:
+        self._attempts.shutdown(wait=False, cancel_futures=True)
+        self._batch.shutdown(wait=False, cancel_futures=True)
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _call_number(self) -> int:
+        return self.faults.next_call() if self.faults else 0
+
+    def _call(self, tool: str, args: Any, ctx: CallContext, number: int) -> ToolResult:
+        if isinstance(args, BaseModel):
+            raw_args = args.model_dump()
+        elif args is None or isinstance(args, Mapping):
+            raw_args = dict(args or {})
+        else:
+            return self._refuse(ctx, tool, self.registry.get(tool), args, ToolError(
+                code="invalid_arguments", message=f"arguments must be an object, not {type(args).__name__}"))
         spec = self.registry.get(tool)
         if spec is None:
             return self._refuse(ctx, tool, None, raw_args, ToolError(code="unknown_tool", message=f"no tool named '{tool}'"))
@@ -84,34 +110,27 @@ class Gateway:
         except ValidationError as exc:
             return self._refuse(ctx, tool, spec, raw_args, _validation_error(exc))
         error = authorize(spec, parsed, ctx, self.policy, self.backend)
-        if error is None:
-            error = self.guard.check(ctx.conversation_id, spec.system)
-            if error is not None:
-                return self._refuse(ctx, tool, spec, raw_args, error, outcome="held")
         if error is not None:
             return self._refuse(ctx, tool, spec, raw_args, error)
-        return self._run(spec, parsed, raw_args, ctx)
+        # The guard counts this call's system as in use until it ends, so concurrent reads
+        # cannot complete a held combination together.
+        error = self.guard.check(ctx.conversation_id, spec.system)
+        if error is not None:
+            return self._refuse(ctx, tool, spec, raw_args, error, outcome="held")
+        result = None
+        try:
+            result = self._run(spec, parsed, raw_args, ctx, number)
+            return result
+        finally:
+            self.guard.release(ctx.conversation_id, spec.system, used=result is not None and result.ok)
 
-    def call_many(self, calls: list[tuple[str, dict[str, Any]]], ctx: CallContext) -> list[ToolResult]:
-        """Independent reads run concurrently; writes run one at a time, in the given order."""
-        specs = [self.registry.get(name) for name, _ in calls]
-        if len(calls) > 1 and all(s is not None and not s.is_write for s in specs):
-            return list(self._batch.map(lambda c: self.call(c[0], c[1], ctx), calls))
-        return [self.call(name, args, ctx) for name, args in calls]
-
-    def close(self) -> None:
-        self._attempts.shutdown(wait=False, cancel_futures=True)
-        self._batch.shutdown(wait=False, cancel_futures=True)
-
-    # -- internals -----------------------------------------------------------------------
-
-    def _refuse(self, ctx: CallContext, tool: str, spec: ToolSpec | None, raw_args: dict, error: ToolError,
+    def _refuse(self, ctx: CallContext, tool: str, spec: ToolSpec | None, raw_args: Any, error: ToolError,
                 outcome: str = "refused") -> ToolResult:
         self.audit.record(ctx, tool, spec.version if spec else None, spec.system if spec else None, raw_args,
                           outcome, error.code, 0, 0.0)
         return ToolResult(tool=tool, ok=False, error=error)
 
-    def _run(self, spec: ToolSpec, args: BaseModel, raw_args: dict, ctx: CallContext) -> ToolResult:
+    def _run(self, spec: ToolSpec, args: BaseModel, raw_args: dict, ctx: CallContext, number: int) -> ToolResult:
         breaker = self.breakers.for_system(spec.system)
         if not breaker.allow():
             error = ToolError(code="circuit_open", message=f"the {spec.system} system keeps failing; calls are paused")
@@ -119,16 +138,15 @@ class Gateway:
             return ToolResult(tool=spec.name, ok=False, error=error)
         key = idempotency_key(ctx, spec.name, args) if spec.is_write else None
         replayed = key is not None and self.backend.was_applied(key)
-        call_id = uuid.uuid4().hex
+        faults = self.faults.for_call(number, spec.system) if self.faults else None
         max_attempts = self.policy.limits.max_attempts if spec.retry_safe else 1
         started = time.perf_counter()
         for attempt in range(1, max_attempts + 1):
             t0 = time.perf_counter()
-            output, error = self._attempt(spec, args, key, call_id, attempt)
+            output, error = self._attempt(spec, args, key, faults, attempt)
             latency = (time.perf_counter() - t0) * 1000
             if error is None:
                 breaker.record_success()
-                self.guard.record_use(ctx.conversation_id, spec.system)
                 self.audit.record(ctx, spec.name, spec.version, spec.system, raw_args,
                                   "replayed" if replayed else "ok", None, attempt, latency)
                 return ToolResult(tool=spec.name, ok=True, output=output, attempts=attempt,
@@ -158,14 +176,16 @@ class Gateway:
                               latency_ms=(time.perf_counter() - started) * 1000)
         raise AssertionError("unreachable")
 
-    def _attempt(self, spec: ToolSpec, args: BaseModel, key: str | None, call_id: str,
+    def _attempt(self, spec: ToolSpec, args: BaseModel, key: str | None, faults: CallFaults | None,
                  attempt: int) -> tuple[BaseModel | None, ToolError | None]:
+        injected = faults.attempt(attempt, spec.timeout_s, spec.is_write) if faults else None
+
         def run() -> BaseModel:
-            if self.faults:
-                self.faults.before_attempt(call_id, spec.system, attempt, spec.timeout_s)
+            if injected:
+                injected.before()
             result = self.backend.execute(spec.name, args, idempotency_key=key)
-            if self.faults and spec.is_write:
-                self.faults.after_write(spec.system)
+            if injected and spec.is_write:
+                injected.after_write()
             return result
 
         try:

@@ -6,6 +6,7 @@ a second from the examples, once per catalogue, so nothing is stored or download
 
 from __future__ import annotations
 
+import re
 import threading
 
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -13,13 +14,35 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 
+_IDENTITY = [
+    re.compile(r"\b(?:my )?e-?mail(?: address)?(?: is)?:?\s*\S+@\S+", re.I),
+    re.compile(r"\S+@\S+\.\S+"),
+    re.compile(r"\b(?:my name is|my name's|name is|name's|i am|i'm|im|this is|it's|its)\s+[A-Z][a-z'\-]+\s+"
+               r"[A-Z][a-z'\-]+", re.I),
+    re.compile(r"^\s*(?:(?:hi|hello|hey)[,!]?\s+)?[A-Z][a-z'\-]+\s+[A-Z][a-z'\-]+(?=\s+here\b|\s*,|\s+from\b)"),
+    re.compile(r"\b(?:zip|zipcode|postal code)(?: code)?(?: is)?:?\s*\d{5}\b", re.I),
+    re.compile(r"(?<![\d#w])\b\d{5}\b"),
+]
+_ORDER = re.compile(r"#?\s?\bW\s?\d{7}\b|#\s?\d{7}\b", re.I)
+
+
+def normalise(text: str) -> str:
+    """What the intent depends on: identity facts and ids removed, numbers folded."""
+    for pattern in _IDENTITY:
+        text = pattern.sub(" ", text)
+    text = _ORDER.sub(" order ", text)
+    text = re.sub(r"\d", "0", text)
+    return re.sub(r"\s+", " ", text).strip(" ,.-!").lower()
+
+
 class IntentClassifier:
     def __init__(self, examples: dict[str, tuple[str, ...]]):
         texts, labels = [], []
         for label, utterances in examples.items():
             for text in utterances:
-                texts.append(text.lower())
-                labels.append(label)
+                if normalise(text):
+                    texts.append(normalise(text))
+                    labels.append(label)
         self.pipeline = Pipeline([
             ("features", FeatureUnion([
                 ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
@@ -32,10 +55,13 @@ class IntentClassifier:
         self._lock = threading.Lock()
 
     def rank(self, text: str) -> list[tuple[str, float]]:
-        """Every intent with its probability, best first."""
+        """Every intent with its probability, best first (only facts, nothing to classify: 'inform')."""
+        text = normalise(text)
+        if not text:
+            return [("inform", 1.0)] + [(label, 0.0) for label in self.labels if label != "inform"]
         with self._lock:
-            probabilities = self.pipeline.predict_proba([text.lower()])[0]
-        return sorted(zip(self.labels, probabilities), key=lambda x: -x[1])
+            probabilities = self.pipeline.predict_proba([text])[0]
+        return sorted(((str(k), float(v)) for k, v in zip(self.labels, probabilities)), key=lambda x: -x[1])
 
 
 _cache: dict[tuple, IntentClassifier] = {}

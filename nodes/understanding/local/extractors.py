@@ -17,12 +17,15 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 ORDER_ID = re.compile(r"#?\s?\bW\s?(\d{7})\b|#\s?(\d{7})\b|\border(?: number| id| no\.?| #)?\s*:?\s*#?(\d{7})\b", re.I)
 ZIP = re.compile(r"(?<![\d#W])\b(\d{5})\b(?!\d)")
 ZIP_CUE = re.compile(r"\b(zip|zipcode|postal|postcode|post code|area code)\b", re.I)
+NAME_FIRST = re.compile(r"^\s*(?:(?:hi|hello|hey)[,!]?\s+)?([A-Z][a-z'\-]+)\s+([A-Z][a-z'\-]+)"
+                        r"(?:\s+here\b|\s*,|\s+from\b|\s+\d{5}\b)")
 NAME_CUES = re.compile(
     r"\b(?:my name is|my name's|name is|name's|i am|i'm|im|this is|it's|its|call me)\s+"
     r"([A-Z][a-z'\-]+)\s+([A-Z][a-z'\-]+)", re.I)
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
-            "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "eighth": 8, "ninth": 9, "last": -1,
-            "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+            "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "eighth": 8, "ninth": 9, "last": -1}
+# "one", "two" pick a numbered choice only in a short answer ("two", "number two"), not in "the one with …"
+CARDINALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
 NOT_NAMES = {"looking", "trying", "calling", "writing", "here", "not", "so", "very", "just", "also", "really",
              "sorry", "fine", "good", "okay", "ok", "sure", "afraid", "unhappy", "happy", "wondering", "hoping",
              "all", "of", "them", "yes", "no", "the", "it", "is", "my", "a", "an", "and", "or", "for", "to", "please",
@@ -63,9 +66,10 @@ def zip_code(text: str, expected: bool = False) -> str | None:
 
 
 def person_name(text: str, expected: bool = False) -> tuple[str, str] | None:
-    match = NAME_CUES.search(text)
-    if match and match.group(1).lower() not in NOT_NAMES and match.group(2).lower() not in NOT_NAMES:
-        return match.group(1).title(), match.group(2).title()
+    for pattern in (NAME_CUES, NAME_FIRST):
+        match = pattern.search(text)
+        if match and match.group(1).lower() not in NOT_NAMES and match.group(2).lower() not in NOT_NAMES:
+            return match.group(1).title(), match.group(2).title()
     if expected:  # a bare answer to "your first and last name?": "Yusuf Rossi" or "yusuf rossi, 10025"
         rest = ZIP.sub(" ", EMAIL.sub(" ", text))
         words = re.findall(r"[A-Za-z][A-Za-z'\-]*", rest)
@@ -109,7 +113,10 @@ def choice(text: str, choices: list[Choice], multiple: bool = False) -> list[Cho
     if picked:
         return picked if multiple else picked[:1]
     numbers = [int(n) for n in re.findall(r"(?<![\d#w])(\d{1,2})(?!\d)", lowered) if 0 < int(n) <= len(choices)]
-    words = [ORDINALS[w] for w in re.findall(r"[a-z0-9]+", lowered) if w in ORDINALS]
+    tokens = re.findall(r"[a-z0-9]+", lowered)
+    words = [ORDINALS[w] for w in tokens if w in ORDINALS]
+    if not words and (len(tokens) <= 2 or "number" in tokens):
+        words = [CARDINALS[w] for w in tokens if w in CARDINALS]
     positions = numbers or words
     if positions and (len(re.findall(r"[a-z0-9]+", lowered)) <= 6 or words):
         picked = [choices[p - 1] if p > 0 else choices[-1] for p in positions if abs(p) <= len(choices)]
