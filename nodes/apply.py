@@ -76,6 +76,9 @@ class _Turn:
         entry = self.catalogue.get(command.process)
         if entry is None:
             return
+        if command.process == "identify_customer" and self.state.get("customer") is None:
+            self.identify(command)
+            return
         top = self.stack[-1] if self.stack else None
         if top is not None and top.process == command.process and top.status == "active" and not self.started:
             for slot in command.slots:
@@ -102,13 +105,29 @@ class _Turn:
         self.stack.append(self.new(process, "pattern", **fields))
         self.events.append(TraceEvent(event="started", process=process))
 
+    def identify(self, command: StartProcess) -> None:
+        """Identification goes first, whatever else the message asked for."""
+        frame = next((f for f in self.stack if f.process == "identify_customer"), None)
+        if frame is None:
+            frame = self.new("identify_customer", "prerequisite" if self.stack else "regular")
+            self.stack.append(frame)
+            self.events.append(TraceEvent(event="started", process="identify_customer"))
+        for slot in command.slots:
+            self.set_slot(slot.name, slot.value, prefer=frame.frame_id)
+
     def identify_first(self) -> None:
-        if self.state.get("customer") is not None or any(f.process == "identify_customer" for f in self.stack):
+        if self.state.get("customer") is not None:
             return
         needs = [f for f in self.stack if f.status == "active" and self.catalogue.spec(f.process).requires_identity]
-        if needs:
-            self.stack.append(self.new("identify_customer", "prerequisite"))
-            self.events.append(TraceEvent(event="started", process="identify_customer"))
+        if not needs:
+            return
+        present = next((f for f in self.stack if f.process == "identify_customer"), None)
+        if present is not None:  # keep it on top: nothing that needs the customer runs before it
+            self.stack.remove(present)
+            self.stack.append(present.with_(kind="prerequisite"))
+            return
+        self.stack.append(self.new("identify_customer", "prerequisite"))
+        self.events.append(TraceEvent(event="started", process="identify_customer"))
 
     # -- slots -------------------------------------------------------------------------
 

@@ -45,6 +45,14 @@ def make_settle(catalogue: Catalogue):
             stack[-1] = below.with_(asking=None)  # continues now, at the step where it paused
             if below.step is not None:
                 events.append(TraceEvent(event="resumed", process=below.process))
+        top = stack[-1] if stack else None
+        if top is not None and top.status == "active" and state.get("customer") is None \
+                and catalogue.spec(top.process).requires_identity:
+            # Never run a process that needs the customer before they are identified.
+            counter += 1
+            stack.append(Frame(frame_id=f"{counter}-identify_customer", process="identify_customer",
+                               kind="prerequisite", summary=catalogue.spec("identify_customer").summary))
+            events.append(TraceEvent(event="started", process="identify_customer"))
         hops = (state.get("hops") or 0) + 1
         if hops > MAX_HOPS:
             lines.append(Utterance(key="conversation.loop_guard", text=TEMPLATES["loop_guard"]))

@@ -94,7 +94,8 @@ class ConversationRunner:
                  faults: FaultPlan | None = None, workdir: Path | None = None):
         self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="procall-conversations-")
         self.workdir = Path(workdir or self._tmp.name)
-        self.settings = Settings(home=self.workdir, nlu=nlu, data=data)
+        # No fallback: a conversation test of the LLM path must fail if that path fails.
+        self.settings = Settings(home=self.workdir, nlu=nlu, data=data, llm_fallback_to_local=False)
         self.model = model
         self.faults = faults
         base = create_store(self.workdir / "base.db", data)

@@ -38,7 +38,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
 ORDER_ID = r"#?w(\d{7})\b"
 ID_SUFFIX = r"\bends? (?:in|with) (\d{1,6})\b|\bending (?:in|with) (\d{1,6})\b"
 CANCEL = r"\bcancel"
-RETURN = r"\breturn"
+RETURN = r"\breturn(?:ing)? (?:the|it|them|all|my|your|this|that|these|those|both|an?|everything)\b"  # not "when you return"
 EXCHANGE = r"\bexchange|\bswap\b|\breplace\b|\bchange (?:it|them|this|that) (?:to|for)\b|\bpicked the wrong\b"
 REFUND = r"\brefund|\bnot (?:to )?receive\b|\bdon'?t want (?:it|the item|the order)"
 KEEP_ALL = r"\bkeep (?:all|everything|the items|them|it)\b"

@@ -39,7 +39,7 @@ def _singular(word: str) -> str:
 
 
 def _tokens(text: str) -> list[str]:
-    return [_singular(t) for t in _norm(text).split()]
+    return [_singular(t.strip(".")) for t in _norm(text).split() if t.strip(".")]
 
 
 def _has_phrase(phrase: str, text: str) -> bool:

@@ -50,9 +50,10 @@ def resolve(mention: JsonValue, allowed: list[PaymentMethod], original_id: str |
     by_id = {m.id: m for m in (all_methods or allowed)}
     ids = re.findall(r"(?:gift_card|paypal|credit_card)_\d+", text)
     candidates: list[PaymentMethod] = [by_id[i] for i in ids if i in by_id]
-    if not candidates:
-        digits = re.findall(r"\b\d{4}\b", text)
-        candidates = [m for m in (all_methods or allowed) if m.last_four and m.last_four in digits]
+    if not candidates:  # "ending 4321", "gift card 1005004": the last four digits or the card's number
+        numbers = re.findall(r"\b\d{4,}\b", text)
+        candidates = [m for m in (all_methods or allowed)
+                      if any((m.last_four and n.endswith(m.last_four)) or m.id.endswith(n) for n in numbers)]
     if not candidates:
         matched_sources = [s for s, words in SOURCE_WORDS.items() if any(_word_in(w, text) for w in words)]
         if "gift_card" in matched_sources and "credit_card" in matched_sources and "gift card" in text:

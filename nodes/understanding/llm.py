@@ -74,7 +74,7 @@ class LLMUnderstander:
         """The processes the prompt lists: active and paused ones, then the best guesses for the text."""
         names = [n for n in [request.active_process, *request.paused_processes] if n in self.requests]
         if self._ranker is not None:
-            names += [n for n, _ in self._ranker.rank(request.text)[:RELEVANT_PROCESSES]]
+            names += [n for n, _ in self._ranker.rank(request.text) if n in self.requests][:RELEVANT_PROCESSES]
         return [self.requests[n] for n in dict.fromkeys(names)]
 
     def messages(self, request: UnderstandingRequest) -> list[BaseMessage]:

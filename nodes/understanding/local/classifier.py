@@ -23,11 +23,15 @@ _IDENTITY = [
     re.compile(r"\b(?:zip|zipcode|postal code)(?: code)?(?: is)?:?\s*\d{5}\b", re.I),
     re.compile(r"(?<![\d#w])\b\d{5}\b"),
 ]
+_STREET = re.compile(r"\b\d+[A-Za-z]?\s+(?:[A-Za-z]+\s+){0,3}(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|"
+                     r"boulevard|blvd|way|court|ct|place|pl|parkway|pkwy|terrace|circle|trail|highway)\b[^.?!]*",
+                     re.I)
 _ORDER = re.compile(r"#?\s?\bW\s?\d{7}\b|#\s?\d{7}\b", re.I)
 
 
 def normalise(text: str) -> str:
     """What the intent depends on: identity facts and ids removed, numbers folded."""
+    text = _STREET.sub(" address ", text)
     for pattern in _IDENTITY:
         text = pattern.sub(" ", text)
     text = _ORDER.sub(" order ", text)

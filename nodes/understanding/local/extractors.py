@@ -17,7 +17,7 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 ORDER_ID = re.compile(r"#?\s?\bW\s?(\d{7})\b|#\s?(\d{7})\b|\border(?: number| id| no\.?| #)?\s*:?\s*#?(\d{7})\b", re.I)
 ZIP = re.compile(r"(?<![\d#W])\b(\d{5})\b(?!\d)")
 ZIP_CUE = re.compile(r"\b(zip|zipcode|postal|postcode|post code|area code)\b", re.I)
-NAME_FIRST = re.compile(r"^\s*(?:(?:hi|hello|hey)[,!]?\s+)?([A-Z][a-z'\-]+)\s+([A-Z][a-z'\-]+)"
+NAME_FIRST = re.compile(r"(?:^|[.!?]\s+)(?:(?:hi|hello|hey)[,!]?\s+)?([A-Z][a-z'\-]+)\s+([A-Z][a-z'\-]+)"
                         r"(?:\s+here\b|\s*,|\s+from\b|\s+\d{5}\b)")
 NAME_CUES = re.compile(
     r"\b(?:my name is|my name's|name is|name's|i am|i'm|im|this is|it's|its|call me)\s+"

@@ -28,9 +28,9 @@ from ...process_spec import ProcessSpec
 from ..base import ActiveQuestion, UnderstandingRequest
 from . import extractors as x
 from .classifier import classifier_for
-from .intents import CANCEL, CHITCHAT, GOODBYE, META_EXAMPLES, OTHER_CUSTOMER, OUT_OF_SCOPE
+from .intents import CANCEL, CHITCHAT, GOODBYE, INFORM, META_EXAMPLES, OTHER_CUSTOMER, OUT_OF_SCOPE
 
-REQUEST_CONFIDENCE = 0.5      # a clause is a request for a process
+REQUEST_CONFIDENCE = 0.4      # a clause is a request for a process
 DIGRESSION_CONFIDENCE = 0.6   # a request overrides an answer to the pending question
 CLARIFY_MARGIN = 0.12         # two processes closer than this: ask which
 TEXT_KINDS = {"items", "item_changes", "payment_method", "address", "product", "text", "choice", "reason"}
@@ -58,7 +58,6 @@ class LocalUnderstander:
         best, confidence = ranking[0]
         question = request.question
         active = request.active_process
-        commands: list[Command] = []
 
         if question is not None and question.kind == "process":
             return self._pick_process(text, question, ranking)
@@ -69,37 +68,59 @@ class LocalUnderstander:
         if best == OTHER_CUSTOMER and confidence >= 0.5:
             return Understanding(commands=[OtherCustomer()], confidence=confidence)
 
+        # Something other than an answer, said clearly: a new request, small talk, out of scope, goodbye.
         requests = self._requests(text, active)
-        answers = self._answer(question, text) if question is not None else []
-        volunteered = self._volunteered(text, request, answers)
-        strong = [r for r in requests if r[1] >= DIGRESSION_CONFIDENCE or not answers]
-
+        elsewhere = best not in (INFORM, active) and confidence >= DIGRESSION_CONFIDENCE
+        answers = [] if question is None or (elsewhere and not self._typed_answer(question, text)) \
+            else self._answer(question, text)
         identity = self._identity(text, request)
-        if strong:
-            for name, _, chunk in strong:
-                commands.append(StartProcess(process=name, slots=self._slots(self.requests[name], chunk)))
-            commands.extend(identity)
-        elif identity and not request.customer_identified and active is None:
-            # "hi, it's jane@example.com": identification is a process of its own
-            slots = [SlotValue(name=s.slot, value=s.value) for s in identity]
-            commands.append(StartProcess(process="identify_customer", slots=slots))
-        elif answers or volunteered:
-            commands.extend(answers + volunteered)
-        elif best == active and active in self.requests:
-            commands.extend(SetSlot(slot=s.name, value=s.value) for s in self._slots(self.requests[active], text))
-        elif best == GOODBYE and confidence >= 0.45 and (question is None or question.kind != "yes_no"):
-            commands.append(Goodbye())
-        elif best == CHITCHAT and confidence >= 0.4:
-            commands.append(ChitChat())
-        elif best == OUT_OF_SCOPE and confidence >= 0.4:
-            commands.append(OutOfScope(request=text[:300]))
-        elif best in self.requests and confidence >= 0.3:
-            runner_up = next(((n, p) for n, p in ranking[1:] if n in self.requests), None)
-            if runner_up and confidence - runner_up[1] < CLARIFY_MARGIN:
-                commands.append(Clarify(options=[best, runner_up[0]]))
-            else:
-                commands.append(StartProcess(process=best, slots=self._slots(self.requests[best], text)))
+        commands: list[Command] = []
+        for name, _, chunk in requests:
+            commands.append(StartProcess(process=name, slots=self._slots(self.requests[name], chunk)))
+        if requests:
+            commands += identity
+        else:
+            commands += answers + self._volunteered(text, request, answers)
+            if not answers and identity and not request.customer_identified and active is None:
+                # "hi, it's jane@example.com": identification is a process of its own
+                commands.append(StartProcess(process="identify_customer",
+                                             slots=[SlotValue(name=s.slot, value=s.value) for s in identity]))
+            elif active is None or not answers:
+                commands += [c for c in identity if c not in commands]
+        if not requests and not answers:
+            meta = self._meta(best, confidence, text, question)
+            if meta is not None:
+                commands.append(meta)
+            elif not commands and best == active and active in self.requests:
+                commands += [SetSlot(slot=s.name, value=s.value) for s in self._slots(self.requests[active], text)]
+            elif not commands:
+                commands += self._weak_request(ranking, text)
         return Understanding(commands=commands, confidence=round(float(confidence), 3))
+
+    def _meta(self, best: str, confidence: float, text: str, question: ActiveQuestion | None) -> Command | None:
+        if best == GOODBYE and confidence >= 0.45 and (question is None or question.kind != "yes_no"):
+            return Goodbye()
+        if best == CHITCHAT and confidence >= 0.4:
+            return ChitChat()
+        if best == OUT_OF_SCOPE and confidence >= 0.4:
+            return OutOfScope(request=text[:300])
+        return None
+
+    def _weak_request(self, ranking: list[tuple[str, float]], text: str) -> list[Command]:
+        """No clear request: start the likely process, or ask which of two close ones is meant."""
+        processes = [(n, p) for n, p in ranking if n in self.requests]
+        if not processes or processes[0][1] < 0.3:
+            return []
+        (best, p), runner_up = processes[0], (processes[1] if len(processes) > 1 else ("", 0.0))
+        if p - runner_up[1] < CLARIFY_MARGIN:
+            return [Clarify(options=[best, runner_up[0]])]
+        return [StartProcess(process=best, slots=self._slots(self.requests[best], text))]
+
+    def _typed_answer(self, question: ActiveQuestion, text: str) -> bool:
+        """Does the text hold a value of the asked kind (not just words that might be one)?"""
+        if question.kind in ("yes_no", "email", "zip", "order_id", "identity", "person_name"):
+            return bool(self._answer(question, text))
+        return bool(x.choice(text, question.choices, question.multiple))
 
     # -- requests ------------------------------------------------------------------------
 
@@ -200,7 +221,7 @@ class LocalUnderstander:
         """Facts the customer adds that were not asked for: identity, and new values for the active
         process's slots (corrections and additions, recognised from their cues)."""
         answered = {a.slot for a in answers}
-        found = [s for s in self._identity(text, request) if s.slot not in answered]
+        found: list[SetSlot] = []
         active = self.requests.get(request.active_process or "")
         if active is None:
             return found
