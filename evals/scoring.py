@@ -20,13 +20,12 @@ from contextlib import contextmanager
 from math import comb
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
-
 from procall.tools.backend.database import copy_file_database
 from procall.tools.backend.errors import BackendError
 from procall.tools.backend.operation import OPERATIONS
 from procall.tools.backend.store import RetailBackend
 from procall.tools.backend.stores import create_store
+from pydantic import BaseModel, ValidationError
 
 from . import taubench
 
@@ -43,7 +42,7 @@ class BaseStore:
         self.path = Path(path)
 
     @classmethod
-    def build(cls, data_folder: str | Path, path: str | Path) -> "BaseStore":
+    def build(cls, data_folder: str | Path, path: str | Path) -> BaseStore:
         create_store(path, data_folder).close()  # closed: the file is complete, no WAL left to copy
         return cls(path)
 

@@ -63,8 +63,6 @@ class ProcessGraph:
         self.graph = StateGraph(ConversationState)
         self.graph.add_node("enter", enter)
         self.graph.add_edge(START, "enter")
-        self.graph.add_node("failed", failed(spec, services))
-        self.graph.add_edge("failed", END)
         self._first: str | None = None
         self._resumable: list[str] = []
         self.steps: list[str] = []
@@ -129,6 +127,9 @@ class ProcessGraph:
              failures: bool = False, targets: list[str] | None = None) -> None:
         self.graph.add_node(step, action)
         self.steps.append(step)
+        if failures and "failed" not in self.graph.nodes:  # only processes that call tools can fail that way
+            self.graph.add_node("failed", failed(self.spec, self.services))
+            self.graph.add_edge("failed", END)
         if self._first is None:
             self._first = step
         if resumable:
@@ -162,13 +163,14 @@ class ProcessGraph:
         return ProcessEntry(spec=self.spec, steps=tuple(self.steps), slot_steps=dict(self.slot_steps))
 
     def compile(self, checkpointer: Any = None) -> CompiledStateGraph:
-        first = self._first
-        resumable = [s for s in self._resumable if s != first]
+        if "enter" not in self.graph.branches:
+            first = self._first
+            resumable = [s for s in self._resumable if s != first]
 
-        def resume(state: ConversationState) -> str:
-            frame = top(state)
-            step = frame.step if frame is not None else None
-            return step if step in resumable else first
+            def resume(state: ConversationState) -> str:
+                frame = top(state)
+                step = frame.step if frame is not None else None
+                return step if step in resumable else first
 
-        self.graph.add_conditional_edges("enter", resume, [first, *resumable])
+            self.graph.add_conditional_edges("enter", resume, [first, *resumable])
         return self.graph.compile(checkpointer=checkpointer, name=self.spec.name)

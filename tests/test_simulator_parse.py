@@ -8,7 +8,6 @@ where the gold's order follows no rule). Needs the tau-bench folder (see evals/t
 from __future__ import annotations
 
 import pytest
-
 from procall.evals import taubench
 from procall.evals.simulator.agenda import ModifyItems, NoChange, Return, compare_actions
 from procall.evals.simulator.parse import ParsedTask, Unparsed, parse
@@ -147,10 +146,13 @@ def test_preference_the_other_way_round(store):
     assert parsed.agenda.requests[0].payment_method_id.startswith("gift_card_")
 
 
-def test_refund_means_return_for_a_delivered_order(store):
-    parsed = parse(reworded("dev-0", "#W5442520", "#W5866402"), store)  # the same words, a delivered order
-    (ret,) = parsed.agenda.requests
-    assert isinstance(ret, Return) and ret.payment_words == "full refund"
+def test_refund_means_cancel_when_pending_and_return_when_delivered(dev, store):
+    assert requests(dev, "dev-0")[0].kind == "cancel"  # "not receive it ... a full refund", pending
+    assert requests(dev, "dev-3")[0].kind == "return"  # "a full refund via paypal", delivered
+    task = reworded("dev-0", "#W5442520", "#W5866402")  # the same words about a delivered order ...
+    task["instruction"] = task["instruction"].replace("get a full refund", "get a full refund for all the items")
+    (ret,) = parse(task, store).agenda.requests  # ... with two items: it must say which
+    assert isinstance(ret, Return) and len(ret.items) == 2 and ret.payment_words == "full refund"
 
 
 def test_mistake_words_give_the_mistake_reason(store):
@@ -167,8 +169,8 @@ ODD = [
     "Your name is Omar Anderson. You are calm. Cancel order #W6067464 because no longer needed.",
     "Your name is Omar Anderson and your zip code is 19031. You are calm. Cancel order #W0000000 because bored. ",
     "Your name is Omar Anderson and your zip code is 19031. You are calm. Return #W6067464 via paypal_1: Spaceship; ",
-    "Your name is Omar Anderson and your zip code is 19031. You are calm. For #W6067464, exchange Electric Kettle "
-    "{'capacity': __import__('os')} to {}; via credit_card_4190576. ",
+    ("Your name is Omar Anderson and your zip code is 19031. You are calm. For #W6067464, exchange Electric Kettle "
+     "{'capacity': __import__('os')} to {}; via credit_card_4190576. "),
     "Your name is Omar Anderson and your zip code is 19031. You are calm. Please do something about my stuff.",
 ]
 

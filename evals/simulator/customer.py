@@ -30,7 +30,7 @@ class Customer:
     payment_now: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, backend: RetailBackend, user_id: str) -> "Customer":
+    def load(cls, backend: RetailBackend, user_id: str) -> Customer:
         conn = backend.db.connection
         user = records.read_user(conn, user_id)
         if user is None:

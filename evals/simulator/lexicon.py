@@ -35,10 +35,10 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 # -- intents and behaviours ------------------------------------------------------------------
 
-ORDER_ID = r"#?w(\d{7})\b"
+ORDER_ID = r"(?<!\w)#?w(\d{7})\b"
 ID_SUFFIX = r"\bends? (?:in|with) (\d{1,6})\b|\bending (?:in|with) (\d{1,6})\b"
 CANCEL = r"\bcancel"
-RETURN = r"\breturn(?:ing)? (?:the|it|them|all|my|your|this|that|these|those|both|an?|everything)\b"  # not "when you return"
+RETURN = r"\breturn(?:ing)? (?:the|it|them|all|my|your|this|that|these|those|both|an?|everything|order|#?w\d{7})\b"  # not "when you return"
 EXCHANGE = r"\bexchange|\bswap\b|\breplace\b|\bchange (?:it|them|this|that) (?:to|for)\b|\bpicked the wrong\b"
 REFUND = r"\brefund|\bnot (?:to )?receive\b|\bdon'?t want (?:it|the item|the order)"
 KEEP_ALL = r"\bkeep (?:all|everything|the items|them|it)\b"

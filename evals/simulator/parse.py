@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from procall.tools.backend.store import RetailBackend
+from pydantic import Field, ValidationError
 
 from .agenda import Agenda, Identity, Model, OutOfScopeAsk
 from .customer import Customer, ParseError
@@ -34,7 +35,7 @@ ZIP = re.compile(r"\bzip(?: code)? is (\d{5})\b")
 class ParsedTask(Model):
     task_id: str
     agenda: Agenda
-    free_segments: list[str] = []  # request segments read by the free-form rules (not the template)
+    free_segments: list[str] = Field(default_factory=list, description="Segments read by the free-form rules.")
 
     def expected_actions(self) -> list[dict]:
         return self.agenda.expected_actions()
@@ -51,7 +52,11 @@ def parse(task: dict, backend: RetailBackend) -> ParsedTask | Unparsed:
         return _parse(task, backend)
     except ParseError as exc:
         return Unparsed(task_id=task_id, reason=str(exc))
-    except Exception as exc:  # odd text must not stop an eval run: report it with the task instead
+    except ValidationError as exc:  # e.g. an address without a city, an exchange with no item
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return Unparsed(task_id=task_id, reason=f"incomplete {exc.title}: {where}: {first['msg']}")
+    except Exception as exc:  # noqa: BLE001 - odd text must not stop an eval run: report it with the task
         return Unparsed(task_id=task_id, reason=f"parser failure: {type(exc).__name__}: {exc}")
 
 

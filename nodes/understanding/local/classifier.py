@@ -29,8 +29,13 @@ _STREET = re.compile(r"\b\d+[A-Za-z]?\s+(?:[A-Za-z]+\s+){0,3}(?:street|st|avenue
 _ORDER = re.compile(r"#?\s?\bW\s?\d{7}\b|#\s?\d{7}\b", re.I)
 
 
+CLASSIFY_CHARS = 400  # a request is stated up front; a long ramble only dilutes it
+
+
 def normalise(text: str) -> str:
-    """What the intent depends on: identity facts and ids removed, numbers folded."""
+    """What the intent depends on: identity facts and ids removed, numbers folded, repeats collapsed."""
+    text = text[:CLASSIFY_CHARS]
+    text = re.sub(r"\b(\w+)(?:\W+\1\b)+", r"\1", text, flags=re.I)
     text = _STREET.sub(" address ", text)
     for pattern in _IDENTITY:
         text = pattern.sub(" ", text)

@@ -1,0 +1,50 @@
+"""Shared fixtures: every test runs offline, on its own home folder and its own store."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+TAUBENCH = Path(os.environ.get("PROCALL_TAUBENCH_DIR", REPO.parent / "shared" / "taubench-retail"))
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch):
+    """Nothing but 127.0.0.1: a test that tries the network fails loudly."""
+    real_connect = socket.socket.connect
+
+    def connect(sock, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("/"):
+            raise AssertionError(f"a test tried to reach {address}")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("PROCALL_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def assistant(home):
+    from procall import Assistant
+
+    bot = Assistant()
+    yield bot
+    bot.close()
+
+
+def taubench_dir() -> Path:
+    if not (TAUBENCH / "tasks_train.json").is_file():
+        pytest.skip(f"the tau-bench retail data is not at {TAUBENCH} (set PROCALL_TAUBENCH_DIR)")
+    return TAUBENCH

@@ -1,0 +1,94 @@
+"""Understanding through a language model: a fake chat model, and once end to end through
+ChatOpenAI against an OpenAI-compatible stub server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+
+from procall import Assistant, Settings
+from procall.llm_stub import StubChatServer, StubReply, structured
+
+
+class ScriptedModel(GenericFakeChatModel):
+    """Answers each call with the next scripted tool call (what `with_structured_output` expects)."""
+
+    def bind_tools(self, tools, **kwargs):
+        return self
+
+
+def command_calls(*commands: list[dict]):
+    return iter(AIMessage(content="", tool_calls=[{"name": "Understanding", "args": {"commands": c}, "id": f"c{i}"}])
+                for i, c in enumerate(commands))
+
+
+def test_fake_model_drives_a_cancellation(home):
+    model = ScriptedModel(messages=command_calls(
+        [{"kind": "start_process", "process": "cancel_order", "slots": [{"name": "order_id", "value": "#W1001002"}]},
+         {"kind": "set_slot", "slot": "email", "value": "mia.castillo@example.com"}],
+        [{"kind": "set_slot", "slot": "reason", "value": "no longer needed"}],
+        [{"kind": "set_slot", "slot": "confirmed", "value": "yes"}],
+    ))
+    bot = Assistant(Settings(nlu="llm", llm_fallback_to_local=False), model=model)
+    try:
+        assert "To confirm" not in bot.send("f1", "please cancel my order W1001002, I'm mia.castillo@example.com").text
+        assert "To confirm: cancel order #W1001002" in bot.send("f1", "don't need it").text
+        assert "is cancelled" in bot.send("f1", "ok").text
+        assert len(bot.understander.usage.calls) == 3  # at most one model call per customer message
+    finally:
+        bot.close()
+
+
+def test_model_inventing_a_process_is_ignored(home):
+    model = ScriptedModel(messages=command_calls([{"kind": "start_process", "process": "refund_everything"}]))
+    bot = Assistant(Settings(nlu="llm", llm_fallback_to_local=False), model=model)
+    try:
+        reply = bot.send("f2", "give me all my money back")
+        assert "didn't quite get that" in reply.text
+        assert bot.view("f2").stack == []
+    finally:
+        bot.close()
+
+
+def test_chatopenai_against_a_stub_server(home):
+    def answer(request: dict) -> dict:
+        text = request["messages"][-1]["content"]
+        if "cancel" in text:
+            return {"commands": [{"kind": "start_process", "process": "cancel_order",
+                                  "slots": [{"name": "order_id", "value": "#W1001002"},
+                                            {"name": "reason", "value": "ordered by mistake"}]},
+                                 {"kind": "set_slot", "slot": "email", "value": "mia.castillo@example.com"}]}
+        return {"commands": [{"kind": "set_slot", "slot": "confirmed", "value": "yes"}]}
+
+    with StubChatServer(structured(answer)) as server:
+        settings = Settings(nlu="llm", openai_base_url=server.base_url, openai_api_key="test", model="stub-model",
+                            llm_fallback_to_local=False)
+        bot = Assistant(settings)
+        try:
+            reply = bot.send("s1", "cancel W1001002, ordered by mistake, mia.castillo@example.com")
+            assert "To confirm: cancel order #W1001002" in reply.text
+            assert "is cancelled" in bot.send("s1", "yes").text
+        finally:
+            bot.close()
+        assert len(server.requests) == 2
+        first = server.requests[0]
+        system = first["messages"][0]["content"]
+        # The prompt holds the process catalogue and the conversation state, never the backend's tools.
+        assert "cancel_order" in system and "Conversation state" in system
+        assert "get_order_details" not in json.dumps(first)
+        second_state = server.requests[1]["messages"][0]["content"]
+        assert '"slot": "confirmed"' in second_state  # the question being asked goes into the prompt
+        assert bot.understander.usage.calls[0].estimated is False  # usage from the endpoint
+
+
+def test_unreachable_endpoint_falls_back_to_local(home):
+    with StubChatServer(lambda request: StubReply(status=500, content="boom")) as server:
+        url = server.base_url
+    bot = Assistant(Settings(nlu="llm", openai_base_url=url, openai_api_key="test", llm_timeout_s=2))
+    try:
+        reply = bot.send("s2", "I want to cancel an order")
+        assert "email" in reply.text  # understood locally: identification comes first
+    finally:
+        bot.close()
