@@ -22,12 +22,15 @@ from ..nodes.settle import make_next_step, make_settle
 from ..nodes.understand import make_understand
 from ..nodes.understanding.base import Understander
 from ..state.conversation import ConversationState, RouterInput
+from ..nodes.catalogue import Catalogue
 from .catalogue import build_processes
+from .process import ProcessGraph
 
 
 def build_router(services: Services, understander: Understander, *, fallback: Understander | None = None,
-                 checkpointer: Any = None) -> CompiledStateGraph:
-    catalogue, processes = build_processes(services)
+                 checkpointer: Any = None, processes: tuple[Catalogue, dict[str, ProcessGraph]] | None = None
+                 ) -> CompiledStateGraph:
+    catalogue, processes = processes or build_processes(services)
     graph = StateGraph(ConversationState, input_schema=RouterInput)
     graph.add_node("greet", greet)
     graph.add_node("listen", listen)

@@ -18,6 +18,7 @@ from langgraph.types import Command
 from pydantic import BaseModel
 
 from .config import Settings
+from .graphs.catalogue import build_processes
 from .graphs.router import build_router
 from .nodes.services import Services
 from .runtime import make_gateway, make_understander, open_backend, sqlite_checkpointer
@@ -48,13 +49,24 @@ class Assistant:
         """`model` is a LangChain chat model to understand with (tests pass a fake one); `backend` an
         already open store (evals pass a fresh copy per conversation)."""
         self.settings = settings or Settings()
+        self.faults = faults
         self.backend = backend or open_backend(self.settings)
         self.gateway = make_gateway(self.settings, self.backend, faults)
         self.services = Services(gateway=self.gateway, role=self.settings.role)
-        self.understander, fallback = make_understander(self.settings, self.services, model)
+        processes = build_processes(self.services)
+        self.understander, fallback = make_understander(self.settings, self.services, model, processes[0])
         self.checkpointer = checkpointer or sqlite_checkpointer(self.settings.checkpoints_path)
         self.graph = build_router(self.services, self.understander, fallback=fallback,
-                                  checkpointer=self.checkpointer)
+                                  checkpointer=self.checkpointer, processes=processes)
+
+    def use_store(self, backend: Any) -> None:
+        """Point this assistant at another store (evals run each conversation on a fresh copy).
+        The graphs stay compiled: processes reach the store only through the gateway."""
+        old = self.gateway
+        self.backend = backend
+        self.gateway = make_gateway(self.settings, backend, self.faults, audit=old.audit)
+        self.services.gateway = self.gateway
+        old.close()
 
     @staticmethod
     def _config(thread_id: str) -> dict:

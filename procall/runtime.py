@@ -12,6 +12,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 
 from .config import Settings
 from .graphs.catalogue import build_processes
+from .nodes.catalogue import Catalogue
 from .nodes.services import Services
 from .nodes.understanding.base import Understander
 from .nodes.understanding.local.understander import LocalUnderstander
@@ -57,9 +58,10 @@ def make_gateway(settings: Settings, backend: RetailBackend, faults: FaultPlan |
     return Gateway(backend, audit or AuditLog(settings.audit_path), policy, faults)
 
 
-def make_understander(settings: Settings, services: Services, model=None) -> tuple[Understander, Understander | None]:
+def make_understander(settings: Settings, services: Services, model=None, catalogue: Catalogue | None = None
+                      ) -> tuple[Understander, Understander | None]:
     """The configured understander and what to fall back to if it fails."""
-    catalogue, _ = build_processes(services)
+    catalogue = catalogue or build_processes(services)[0]
     local = LocalUnderstander(catalogue)
     if settings.nlu == "local" and model is None:
         return local, None

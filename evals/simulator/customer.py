@@ -111,9 +111,6 @@ class Customer:
             raise ParseError(f"{self.user.user_id} has no {source.replace('_', ' ')}")
         return ids[0]
 
-    def owns_method(self, payment_method_id: str) -> bool:
-        return payment_method_id in self.user.payment_methods
-
     def order_method(self, order: Order) -> str:
         """The order's payment method at this point of the agenda."""
         return self.payment_now.get(order.order_id) or order.payment_history[0].payment_method_id

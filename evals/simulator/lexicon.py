@@ -38,7 +38,8 @@ def sentences(text: str) -> list[tuple[int, int]]:
 ORDER_ID = r"(?<!\w)#?w(\d{7})\b"
 ID_SUFFIX = r"\bends? (?:in|with) (\d{1,6})\b|\bending (?:in|with) (\d{1,6})\b"
 CANCEL = r"\bcancel"
-RETURN = r"\breturn(?:ing)? (?:the|it|them|all|my|your|this|that|these|those|both|an?|everything|order|#?w\d{7})\b"  # not "when you return"
+# "return" with an object: "return the skateboard", "return #W..."; not "when you return".
+RETURN = r"\breturn(?:ing)? (?:the|it|them|all|my|your|this|that|these|those|both|an?|everything|order|#?w\d{7})\b"
 EXCHANGE = r"\bexchange|\bswap\b|\breplace\b|\bchange (?:it|them|this|that) (?:to|for)\b|\bpicked the wrong\b"
 REFUND = r"\brefund|\bnot (?:to )?receive\b|\bdon'?t want (?:it|the item|the order)"
 KEEP_ALL = r"\bkeep (?:all|everything|the items|them|it)\b"

@@ -41,5 +41,5 @@ def _check_ownership(owned: dict[str, str], customer: str, backend: RetailBacken
         if not checks[field](value):
             noun = field.removesuffix("_id").replace("_", " ")
             return ToolError(code="not_owner", field=field,
-                             message=f"{value} is not a {noun} of the identified customer")
+                             message=f"{value} is not {'an' if noun[0] in 'aeiou' else 'a'} {noun} of the identified customer")
     return None
