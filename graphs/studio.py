@@ -1,6 +1,9 @@
 """Graphs for LangGraph Studio / `langgraph dev` (see langgraph.json), compiled without a
 checkpointer: the server supplies persistence. Built from the environment's settings
-(PROCALL_*); the store opens on the first backend call, not at import."""
+(PROCALL_*); the store opens on the first backend call, not at import.
+
+Absolute imports on purpose: `langgraph dev` may load this file by its path.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +11,12 @@ from functools import cache
 
 from langgraph.graph.state import CompiledStateGraph
 
-from ..config import Settings
-from ..nodes.services import Services
-from ..runtime import LazyGateway, make_understander
-from .catalogue import build_processes
-from .router import build_router
+from procall.config import Settings
+from procall.graphs.catalogue import build_processes
+from procall.graphs.react import build_react_agent
+from procall.graphs.router import build_router
+from procall.nodes.services import Services
+from procall.runtime import LazyGateway, make_understander
 
 
 @cache
@@ -28,8 +32,9 @@ def _processes():
 
 def router_graph() -> CompiledStateGraph:
     settings = Settings()
-    understander, fallback = make_understander(settings, _services())
-    return build_router(_services(), understander, fallback=fallback)
+    catalogue, builders = _processes()
+    understander, fallback = make_understander(settings, _services(), catalogue=catalogue)
+    return build_router(_services(), understander, fallback=fallback, processes=(catalogue, builders))
 
 
 def process_graph(name: str) -> CompiledStateGraph:
@@ -37,10 +42,32 @@ def process_graph(name: str) -> CompiledStateGraph:
     return builders[name].compile()
 
 
+def react_graph() -> CompiledStateGraph:
+    """The ReAct baseline on the configured model endpoint (it needs one to run; it draws without)."""
+    from langchain_openai import ChatOpenAI
+
+    settings = Settings()
+    model = ChatOpenAI(model=settings.model, base_url=settings.openai_base_url,
+                       api_key=settings.openai_api_key or "not-set", max_retries=0)
+    return build_react_agent(_services().gateway, model)
+
+
 def graph_names() -> list[str]:
     _, builders = _processes()
-    return ["router", *builders]
+    return ["router", "react", *builders]
 
 
 def graph_for(name: str) -> CompiledStateGraph:
-    return router_graph() if name == "router" else process_graph(name)
+    if name == "router":
+        return router_graph()
+    if name == "react":
+        return react_graph()
+    return process_graph(name)
+
+
+@cache
+def __getattr__(name: str) -> CompiledStateGraph:
+    """`studio.router`, `studio.react`, `studio.cancel_order`, ...: what langgraph.json points at."""
+    if name.startswith("__") or name not in graph_names():
+        raise AttributeError(name)
+    return graph_for(name)

@@ -60,13 +60,14 @@ def gw(make) -> Gateway:
 
 
 @pytest.fixture
-def executed(monkeypatch) -> list[str]:
-    """Names of the operations that reached the backend."""
+def executed(monkeypatch, tmp_path) -> list[str]:
+    """Names of the operations that reached this test's backend (not a late thread of an earlier test's)."""
     calls: list[str] = []
     original = RetailBackend.execute
 
     def spy(self, name, args, idempotency_key=None):
-        calls.append(name)
+        if self.db.path.is_relative_to(tmp_path):
+            calls.append(name)
         return original(self, name, args, idempotency_key=idempotency_key)
 
     monkeypatch.setattr(RetailBackend, "execute", spy)

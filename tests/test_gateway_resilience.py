@@ -55,8 +55,9 @@ def make(tmp_path):
 
 
 @pytest.fixture
-def executed(monkeypatch) -> list[tuple[str, float, float]]:
-    """(operation, start, end) of every call that reached the backend."""
+def executed(monkeypatch, tmp_path) -> list[tuple[str, float, float]]:
+    """(operation, start, end) of every call that reached this test's backend (an earlier test's
+    abandoned attempts may still finish in the background)."""
     calls: list[tuple[str, float, float]] = []
     lock = threading.Lock()
     original = RetailBackend.execute
@@ -66,8 +67,9 @@ def executed(monkeypatch) -> list[tuple[str, float, float]]:
         try:
             return original(self, name, args, idempotency_key=idempotency_key)
         finally:
-            with lock:
-                calls.append((name, start, time.perf_counter()))
+            if self.db.path.is_relative_to(tmp_path):
+                with lock:
+                    calls.append((name, start, time.perf_counter()))
 
     monkeypatch.setattr(RetailBackend, "execute", spy)
     return calls

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 
 from langchain_core.language_models import BaseChatModel
@@ -34,6 +35,7 @@ class Call:
     input_tokens: int
     output_tokens: int
     estimated: bool  # True when counted with count_tokens_approximately (no usage from the endpoint)
+    seconds: float = 0.0
 
 
 @dataclass
@@ -82,24 +84,25 @@ class LLMUnderstander:
 
     def understand(self, request: UnderstandingRequest) -> Understanding:
         messages = self.messages(request)
+        started = time.perf_counter()
         try:
             result = self.structured.invoke(messages)
         except Exception as exc:  # any endpoint failure: no retry here (one call per message)
             raise UnderstandingUnavailable(f"the model endpoint failed: {type(exc).__name__}: {exc}") from exc
         raw, parsed = result.get("raw"), result.get("parsed")
-        self._account(messages, raw)
+        self._account(messages, raw, time.perf_counter() - started)
         if parsed is None:
             raise UnderstandingUnavailable(f"the model's answer did not parse: {result.get('parsing_error')}")
         return self._clean(parsed)
 
-    def _account(self, messages: list[BaseMessage], raw) -> None:
+    def _account(self, messages: list[BaseMessage], raw, seconds: float) -> None:
         usage = getattr(raw, "usage_metadata", None) or {}
         if usage.get("input_tokens"):
-            self.usage.add(Call(usage["input_tokens"], usage.get("output_tokens", 0), estimated=False))
+            self.usage.add(Call(usage["input_tokens"], usage.get("output_tokens", 0), estimated=False, seconds=seconds))
         else:
             sent = count_tokens_approximately(messages, tools=[self.schema])
             answered = count_tokens_approximately([raw]) if raw is not None else 0
-            self.usage.add(Call(sent, answered, estimated=True))
+            self.usage.add(Call(sent, answered, estimated=True, seconds=seconds))
 
     def _clean(self, understanding: Understanding) -> Understanding:
         """Drop what names no known process (a model may invent one)."""

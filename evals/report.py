@@ -1,0 +1,143 @@
+"""Writing an eval run down: summary table, report.md, results.jsonl, summary.json and a chart."""
+
+from __future__ import annotations
+
+import json
+import platform
+from collections import defaultdict
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from .results import SystemSummary
+from .runner import EvalRun
+
+COUNTING = ("Tokens are counted with langchain_core.messages.utils.count_tokens_approximately over exactly what "
+            "each system sends (messages and tool schemas), except with --model openai:NAME where they come from "
+            "the endpoint's usage.")
+
+
+def ratios(summaries: dict[str, SystemSummary]) -> dict[str, float]:
+    p, r = summaries.get("process"), summaries.get("react")
+    if not p or not r:
+        return {}
+    out = {}
+    for key in ("input_tokens", "output_tokens", "model_calls", "tool_calls"):
+        a, b = getattr(p, key), getattr(r, key)
+        if b:
+            out[f"process/react {key}"] = round(a / b, 4)
+    if p.input_tokens and r.input_tokens:
+        out["input token reduction"] = round(1 - p.input_tokens / r.input_tokens, 4)
+    if p.model_calls:
+        out["react/process model calls"] = round(r.model_calls / p.model_calls, 2)
+    return out
+
+
+def rows(run: EvalRun) -> list[tuple[str, list[str]]]:
+    """The summary as (metric, value per system) rows, for the terminal and for report.md."""
+    systems = list(run.summaries)
+    ks = sorted({k for s in systems for k in run.summaries[s].pass_hat}, key=int)
+    spec = [("tasks", "tasks"), ("conversations", "conversations")] + [(f"pass^{k}", k) for k in ks] + [
+        ("input tokens", "input_tokens"), ("output tokens", "output_tokens"), ("model calls", "model_calls"),
+        ("sequential model calls / turn (mean)", "sequential_calls_per_turn_mean"),
+        ("sequential model calls / turn (max)", "sequential_calls_per_turn_max"),
+        ("tool calls", "tool_calls"), ("writes", "writes"), ("policy violations", "policy_violations"),
+        ("calls refused by the gateway", "blocked"), ("customer turns", "customer_turns"),
+        ("wall time (s)", "wall_s"), ("time outside the model (s)", "outside_model_s"),
+        ("unparsed tasks", "unparsed_tasks")]
+    out = []
+    for label, key in spec:
+        values = []
+        for system in systems:
+            summary = run.summaries[system]
+            if label.startswith("pass^"):
+                values.append(f"{summary.pass_hat[key]:.3f}" if key in summary.pass_hat else "-")
+            elif key == "unparsed_tasks":
+                values.append(str(len(summary.unparsed_tasks)))
+            else:
+                values.append(str(getattr(summary, key)))
+        out.append((label, values))
+    return out
+
+
+def table(run: EvalRun) -> Table:
+    t = Table(title=f"procall eval: {run.config.tasks.name}, model {run.config.model}, {run.config.trials} trial(s)")
+    t.add_column("metric")
+    for system in run.summaries:
+        t.add_column(system, justify="right")
+    for label, values in rows(run):
+        t.add_row(label, *values)
+    return t
+
+
+def chart(run: EvalRun, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    per: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for r in run.results:
+        per[r.system]["tokens"].append(r.input_tokens + r.output_tokens)
+        per[r.system]["calls"].append(r.model_calls)
+        per[r.system]["ids"].append(r.task_id)
+    figure = Figure(figsize=(12, 6.5), dpi=110)
+    axes = figure.subplots(2, 1, sharex=True)
+    colors = {"process": "#2b8a3e", "react": "#c92a2a"}
+    for ax, key, label in ((axes[0], "tokens", "tokens per conversation"), (axes[1], "calls", "model calls per conversation")):
+        for system, values in per.items():
+            ax.plot(range(len(values[key])), values[key], marker="o", markersize=3, linewidth=1,
+                    label=system, color=colors.get(system))
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    axes[1].set_xlabel("conversation (task, trial)")
+    figure.suptitle(f"process calling vs ReAct: {run.config.tasks.name}, model {run.config.model}")
+    figure.tight_layout()
+    figure.savefig(path)
+
+
+def markdown(run: EvalRun, command: str) -> str:
+    lines = ["# procall eval report", "", f"Command: `{command}`", "",
+             f"Machine: {platform.platform()}, Python {platform.python_version()}", ""]
+    lines += ["| metric | " + " | ".join(run.summaries) + " |", "|---|" + "---|" * len(run.summaries)]
+    lines += [f"| {label} | " + " | ".join(values) + " |" for label, values in rows(run)]
+    lines += ["", "Ratios: " + (", ".join(f"{k}: {v}" for k, v in ratios(run.summaries).items()) or "n/a"), "",
+              COUNTING, ""]
+    for note in run.notes:
+        lines.append(f"Note: {note}")
+    if run.unparsed:
+        lines += ["", "## Unparsed tasks (counted as failures)", ""]
+        lines += [f"- {task_id}: {reason}" for task_id, reason in sorted(run.unparsed.items())]
+    failed = [r for r in run.results if not r.passed]
+    if failed:
+        lines += ["", "## Failed conversations", ""]
+        for r in failed[:200]:
+            why = r.error or "; ".join(r.diff[:3] + [f"missing output {o!r}" for o in r.missing_outputs]) or r.ended
+            lines.append(f"- {r.system} {r.task_id} (trial {r.trial}, ended {r.ended}): {why}")
+    lines += ["", "![per-task tokens and model calls](chart.png)", ""]
+    return "\n".join(lines)
+
+
+def write(run: EvalRun, out: Path, command: str) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "results.jsonl").open("w") as f:
+        for r in run.results:
+            f.write(json.dumps({**r.model_dump(), "outside_model_s": r.outside_model_s}) + "\n")
+    summary = {name: s.model_dump() for name, s in run.summaries.items()}
+    summary["ratios"] = ratios(run.summaries)
+    summary["config"] = json.loads(run.config.model_dump_json())
+    summary["token_counting"] = COUNTING
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    chart(run, out / "chart.png")
+    (out / "report.md").write_text(markdown(run, command))
+
+
+def print_summary(run: EvalRun) -> None:
+    console = Console()
+    console.print(table(run))
+    for key, value in ratios(run.summaries).items():
+        console.print(f"{key}: {value}")
+    for note in run.notes:
+        console.print(f"note: {note}")
