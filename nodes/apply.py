@@ -32,9 +32,9 @@ from ..state.conversation import ConversationState, TraceEvent, Utterance
 from ..state.frames import Frame
 from .catalogue import Catalogue
 from .conversation_lines import TEMPLATES
+from .yes_no import as_bool
 
 IDENTITY_SLOTS = ("email", "first_name", "last_name", "zip")
-YES = {"yes", "y", "true", "yeah", "yep", "sure", "ok", "okay", "confirm", "correct"}
 
 
 def _line(key: str, **values: Any) -> Utterance:
@@ -143,8 +143,9 @@ class _Turn:
         top = self.stack[-1] if self.stack else None
         if top is not None and top.asking is not None and slot in ("confirmed", top.asking.slot) \
                 and top.asking.fingerprint is not None:
-            answer = str(value).strip().lower() in YES or value is True
-            self.replace(top, top.with_(confirmation={**top.confirmation, top.asking.fingerprint: answer}))
+            answer = as_bool(value)
+            if answer is not None:  # anything but a clear yes or no leaves the question open
+                self.replace(top, top.with_(confirmation={**top.confirmation, top.asking.fingerprint: answer}))
             return
         if slot in IDENTITY_SLOTS and self.state.get("customer") is not None and self.target_for(slot) is None:
             self.check_same_customer(slot, value)

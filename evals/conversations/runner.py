@@ -87,6 +87,22 @@ def _trace(reply: Reply) -> str:
     return ", ".join(f"{e.event} {e.process or ''}{'.' + e.slot if e.slot else ''}".strip() for e in reply.trace)
 
 
+def _applied(rows) -> list[tuple[str, dict]]:
+    """The writes that took effect: an 'ok' attempt, or a 'replayed' one whose committed answer was lost
+    on every attempt (the gateway read it back). A replay of a write already seen is not a second write."""
+    applied: list[tuple[str, dict]] = []
+    seen: set[str] = set()
+    for r in rows:
+        if OPERATIONS[r.tool].kind != "write" or r.outcome not in ("ok", "replayed"):
+            continue
+        key = f"{r.tool}:{r.arguments}"
+        if r.outcome == "replayed" and key in seen:
+            continue
+        seen.add(key)
+        applied.append((r.tool, json.loads(r.arguments)))
+    return applied
+
+
 class ConversationRunner:
     """Runs conversations against one data set; `model` is a chat model for LLM understanding."""
 
@@ -114,11 +130,9 @@ class ConversationRunner:
                 reply = assistant.send(slug, turn.customer)
                 outcome.transcript += [("customer", turn.customer), ("assistant", reply.text)]
                 new = audit.rows(conversation=slug)[seen:]
-                writes = [r.tool for r in new if r.outcome == "ok" and OPERATIONS[r.tool].kind == "write"]
+                writes = [t for t, _ in _applied(new)]
                 outcome.problems += check_turn(turn.expect, reply, writes, f"turn {number} ({turn.customer!r})")
-            rows = audit.rows(conversation=slug)
-            outcome.writes = [(r.tool, json.loads(r.arguments)) for r in rows
-                              if r.outcome == "ok" and OPERATIONS[r.tool].kind == "write"]
+            outcome.writes = _applied(audit.rows(conversation=slug))
             self._check_writes(conversation, outcome)
             if conversation.final:
                 dump = backend.dump()

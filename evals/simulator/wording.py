@@ -1,0 +1,259 @@
+"""How the simulated customer words things: orders, items, new options, payment methods,
+addresses, reasons; plus the slips people make (typos, all lower case).
+
+Everything is chosen by the conversation's random generator (`Voice.rng`), so the same seed
+gives the same words. Names are a customer's own ("the kettle", "my PayPal", "the Visa ending
+1234", "a white optical one"), never ids, except order numbers, which customers do quote.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from procall.tools.backend.models import Order, PaymentMethod, Product
+
+from .agenda import Address, ItemChange, ItemRef, OrderHint
+from .customer import Customer
+from .lexicon import GENERIC_HEADS
+
+TYPO_RATE = 1 / 8
+LOWER_RATE = 1 / 7
+# Never touched by a typo: order ids, emails, numbers and anything with a digit, and a few short words.
+PROTECTED = re.compile(r"#?W\d{7}|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\S*\d\S*")
+US_STATES = {"AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+             "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "FL": "Florida", "GA": "Georgia",
+             "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas",
+             "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts",
+             "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana",
+             "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico",
+             "NY": "New York", "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma",
+             "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina",
+             "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont",
+             "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+             "DC": "District of Columbia"}
+# Option values that are words of every day: said with their option's name ("waterproof: yes").
+PLAIN_WORDS = {"yes", "no", "none", "full", "half", "standard", "basic", "fixed", "manual", "custom", "plain",
+               "light", "dark", "medium", "small", "large", "low", "high", "art", "fresh", "men", "women", "road",
+               "gas", "electric", "camera", "laptop", "portable", "s", "m", "l", "xs", "xl", "xxl"}
+
+
+class Voice:
+    """The customer's way of speaking: phrase choices, typos and lower case, all from one seed."""
+
+    def __init__(self, rng: random.Random, keep: Sequence[str] = ()):
+        self.rng = rng
+        self.keep = {w.lower() for w in keep}  # words never misspelt (the customer's own name)
+
+    def pick(self, options: Sequence[str]) -> str:
+        return self.rng.choice(list(options))
+
+    def chance(self, p: float) -> bool:
+        return self.rng.random() < p
+
+    def finish(self, text: str) -> str:
+        """The message as typed: now and then a typo in a longer word, sometimes all lower case."""
+        if self.chance(TYPO_RATE):
+            text = self.typo(text)
+        if self.chance(LOWER_RATE):
+            text = text.lower()
+        return text
+
+    def typo(self, text: str) -> str:
+        blocked = [m.span() for m in PROTECTED.finditer(text)]
+        words = [m for m in re.finditer(r"[A-Za-z]{5,}", text)
+                 if m.group().lower() not in self.keep and not any(a < m.end() and m.start() < b for a, b in blocked)]
+        if not words:
+            return text
+        m = self.rng.choice(words)
+        w = m.group()
+        i = self.rng.randrange(1, len(w) - 2)
+        kind = self.rng.choice(("swap", "drop", "double"))
+        if kind == "swap" and w[i] != w[i + 1]:
+            w = w[:i] + w[i + 1] + w[i] + w[i + 2:]
+        elif kind == "drop":
+            w = w[:i] + w[i + 1:]
+        else:
+            w = w[:i] + w[i] + w[i:]
+        return text[:m.start()] + w + text[m.end():]
+
+
+# -- orders ----------------------------------------------------------------------------------
+
+
+def order_words(order_id: str, voice: Voice) -> str:
+    return voice.pick((f"order {order_id}", f"order {order_id}", f"my order {order_id}", order_id,
+                       f"order {order_id[1:]}", f"order number {order_id}"))
+
+
+def hint_words(hint: OrderHint, voice: Voice) -> str:
+    """How a customer who doesn't know the number points to the order."""
+    if hint.id_suffix:
+        return voice.pick((f"the order ending in {hint.id_suffix}", f"my order, the number ends in {hint.id_suffix}",
+                           f"the order whose number ends with {hint.id_suffix}"))
+    names = [p.lower() for p in hint.products]
+    things = names[0] if len(names) == 1 else " and ".join(names[:2])
+    return voice.pick((f"the order with the {things}", f"my {things} order", f"the {things} order",
+                       f"the order that had the {things} in it"))
+
+
+def hint_answer(hint: OrderHint, voice: Voice) -> str:
+    """Answering 'which order?' with the orders listed."""
+    if hint.id_suffix:
+        return voice.pick((f"The one ending in {hint.id_suffix}.", f"it's the one that ends in {hint.id_suffix}",
+                           f"The number ends in {hint.id_suffix}, I think."))
+    names = [p.lower() for p in hint.products]
+    things = " and the ".join(names[:2])
+    return voice.pick((f"The one with the {things}.", f"the {things} one", f"It's the order with the {things}."))
+
+
+# -- items -----------------------------------------------------------------------------------
+
+
+def product_words(name: str, order: Order | None, voice: Voice) -> str:
+    """'electric kettle', or just 'kettle' when the order holds no other kind of kettle."""
+    lower = name.lower()
+    words = lower.split()
+    if order is None or len(words) < 2 or words[-1] in GENERIC_HEADS:
+        return lower
+    heads = Counter(n.lower().split()[-1] for n in {it.name for it in order.items})
+    return words[-1] if heads[words[-1]] == 1 and voice.chance(0.4) else lower
+
+
+def plural(words: str) -> str:
+    if words.endswith(("s", "sh", "ch", "x")):
+        return words if words.endswith("s") else words + "es"
+    return words + "s"
+
+
+def distinguishing(ref: ItemRef, order: Order) -> list[str]:
+    """The option values that tell this item from the order's other items of the same product."""
+    if not ref.options:
+        return []
+    others = [it.options for it in order.items if it.name == ref.product and it.item_id != ref.item_id]
+    return [v for k, v in ref.options.items() if any(o.get(k) != v for o in others)]
+
+
+def item_phrases(refs: list[ItemRef], order: Order, voice: Voice) -> list[str]:
+    """One phrase per distinct item ('the kettle', 'both mugs', 'the black gaming mouse'), in order."""
+    counts = Counter(r.item_id for r in refs)
+    in_order = Counter(it.item_id for it in order.items)
+    phrases, seen = [], set()
+    for ref in refs:
+        if ref.item_id in seen:
+            continue
+        seen.add(ref.item_id)
+        name = product_words(ref.product, order, voice)
+        values = distinguishing(ref, order)
+        n = counts[ref.item_id]
+        if n > 1:
+            lead = "both" if n == 2 == in_order[ref.item_id] else {2: "two", 3: "three"}.get(n, str(n))
+            phrase = f"{lead} {plural(name)}" if lead == "both" else f"{lead} of the {plural(name)}"
+        elif values:
+            phrase = voice.pick((f"the {' '.join(values)} {name}", f"the {name} in {', '.join(values)}",
+                                 f"the {name} ({', '.join(values)})"))
+        else:
+            phrase = f"the {name}"
+        phrases.append(phrase)
+    return phrases
+
+
+def join(parts: list[str], voice: Voice | None = None) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+# -- new options -----------------------------------------------------------------------------
+
+
+def _values_by_option(product: Product) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for variant in product.variants.values():
+        for option, value in variant.options.items():
+            found.setdefault(value.lower(), set()).add(option)
+    return found
+
+
+def option_phrase(option: str, value: str, product: Product, voice: Voice) -> str:
+    """One wanted option in words: 'white', 'size 12', 'a 9 bar pressure', 'waterproof: yes'."""
+    owners = _values_by_option(product).get(value.lower(), set())
+    if value.lower() in PLAIN_WORDS or len(owners) > 1:
+        return voice.pick((f"{option}: {value}", f"{value} {option}", f"{option} {value}"))
+    if option == "size" or value.isdigit():
+        return f"{option} {value}"
+    return voice.pick((value, value, value, f"{value} {option}", f"{option} {value}"))
+
+
+def change_phrase(change: ItemChange, product: Product, order: Order, voice: Voice, with_item: bool = True) -> str:
+    """'the coffee maker to a stainless steel, drip one with built-in grinder'."""
+    name = product_words(change.item.product, order, voice)
+    values = distinguishing(change.item, order)
+    item = f"the {' '.join(values)} {name}" if values else f"the {name}"
+    if not change.wanted:
+        what = voice.pick(("the exact same one", "a new one with the same options", "an identical replacement"))
+    else:
+        parts = [option_phrase(k, v, product, voice) for k, v in change.wanted.items()]
+        style = voice.rng.randrange(3)
+        if style == 0:
+            what = f"{join(parts)}"
+        elif style == 1:
+            what = f"a {', '.join(parts)} one"
+        else:
+            what = f"one in {join(parts)}"
+        free = [o for o in change.flexible if o not in change.wanted]
+        if free:
+            cheap = " (whichever is cheaper)" if change.cheapest else ""
+            what += f", I don't mind the {join(free)}{cheap}"
+    if not with_item:
+        return what
+    return voice.pick((f"{item} to {what}", f"{item} for {what}", f"{item}: {what}"))
+
+
+# -- payment ---------------------------------------------------------------------------------
+
+
+def payment_words(method: PaymentMethod, customer: Customer, voice: Voice) -> str:
+    """'my PayPal', 'my credit card', 'the Visa ending 1234', 'my gift card', 'the gift card ending 5678'."""
+    same_source = [m for m in customer.user.payment_methods.values() if m.source == method.source]
+    if method.source == "paypal":
+        return voice.pick(("PayPal", "my PayPal", "my paypal account", "paypal"))
+    if method.source == "credit_card":
+        brand = (method.brand or "credit").title() if method.brand else "credit"
+        if len(same_source) == 1:
+            return voice.pick(("my credit card", f"my {brand} card", f"the {brand}", "the credit card",
+                               f"my {brand} ending in {method.last_four}"))
+        return voice.pick((f"the {brand} ending in {method.last_four}", f"my card ending {method.last_four}",
+                           f"the credit card ending in {method.last_four}"))
+    number = method.id.rsplit("_", 1)[-1]
+    if len(same_source) == 1:
+        return voice.pick(("my gift card", "the gift card", "gift card", "store credit on my gift card"))
+    return voice.pick((f"the gift card ending in {number[-4:]}", f"gift card {number}"))
+
+
+# -- addresses -------------------------------------------------------------------------------
+
+
+def address_words(address: Address, voice: Voice) -> str:
+    state = address.state
+    if state in US_STATES and voice.chance(0.3):
+        state = US_STATES[state]
+    parts = [address.address1, address.address2, address.city, f"{state} {address.zip}"]
+    text = ", ".join(p for p in parts if p)
+    return text + (", USA" if voice.chance(0.3) else "")
+
+
+# -- reasons ---------------------------------------------------------------------------------
+
+REASON_WORDS = {
+    "no longer needed": ("I don't need it anymore", "I no longer need it", "it's no longer needed",
+                         "I don't need it any more, to be honest", "I won't need it after all"),
+    "ordered by mistake": ("I ordered it by mistake", "it was ordered by mistake", "I placed it by accident",
+                           "I accidentally ordered it", "it was a mistake, I didn't mean to order it"),
+}
+
+
+def reason_words(reason: str, voice: Voice) -> str:
+    return voice.pick(REASON_WORDS.get(reason, (reason,)))
