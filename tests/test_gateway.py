@@ -354,3 +354,14 @@ def test_mask_keeps_ordinary_ids():
     ids = {"order_id": "#W1001002", "item_ids": ["4347817889"], "tracking_id": "100100100101", "zip": "94110",
            "amount": 274.66, "count": 3, "flag": True}
     assert mask(ids) == ids
+
+
+# -- the benchmark command stays runnable -------------------------------------------------------
+
+
+def test_the_overhead_benchmark_runs(capsys):
+    from procall.evals.bench_gateway import main
+
+    assert main(["--calls", "20", "--warmup", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "read: get_order_details" in out and "rejected by validation" in out and "CPUs" in out

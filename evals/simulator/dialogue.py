@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .agenda import (
     Cancel, ChangeDefaultAddress, ChangeOrderAddress, ChangeOrderPayment, Exchange, ItemChange, ModifyItems,
-    NoChange, OutOfScopeAsk, Return,
+    NoChange, OrderHint, OutOfScopeAsk, Return,
 )
 from .customer import Customer
 from .hearing import Heard, hear
@@ -371,7 +371,7 @@ class SimulatedCustomer:
             return self._say(text, [self._oos_command(oos)])
         if oos is not None:
             oos.dropped = True
-        no = self.voice.pick(("No, that's okay.", "No thanks.", "no, don't transfer me.", "No, never mind."))
+        no = self.voice.pick(("No, that's okay.", "No thanks.", "No, I don't need a person.", "No, never mind."))
         commands: list[Command] = [SetSlot(slot="accept", value="no")]
         request = self._request()
         p = self._progress()
@@ -419,8 +419,17 @@ class SimulatedCustomer:
     def _order_ref(self, request) -> tuple[str, list[SlotValue]]:
         """How the customer names the request's order, and the order_id slot if they quote the number."""
         if getattr(request, "order_hint", None) is not None:
-            return hint_words(request.order_hint, self.voice), []
+            return hint_words(self._hint(request), self.voice), []
         return order_words(request.order_id, self.voice), [SlotValue(name="order_id", value=request.order_id)]
+
+    @staticmethod
+    def _hint(request) -> OrderHint:
+        """The order hint with only the products the request acts on (not those added later)."""
+        hint = request.order_hint
+        acted = [r.product for r in getattr(request, "items", [])] + [c.item.product for c in
+                                                                      getattr(request, "changes", [])]
+        products = [p for p in hint.products if p in acted] or hint.products
+        return hint.model_copy(update={"products": products[:2]})
 
     def _method(self, method_id: str) -> PaymentMethod:
         return self.know.user.payment_methods[method_id]
@@ -435,13 +444,15 @@ class SimulatedCustomer:
         p = self.progress[self.requests.index(request)]
         return request.first_choice if request.first_choice and not p.switched else request.changes
 
-    def _changes_words(self, request, with_items: bool | None = None) -> str:
+    def _changes_words(self, request, with_items: bool | None = None, explicit: bool = False) -> str:
+        """The new options in words; `explicit` names every option that differs from the current item
+        (a customer correcting the agent says 'the wired one' rather than 'whichever is cheaper')."""
         order = self._order(request)
         changes = self._changes(request)
         if with_items is None:
             with_items = len(changes) > 1 or self.voice.chance(0.5)
         phrases = [change_phrase(c, self.know.products[self._item(order, c.item.item_id).product_id], order,
-                                 self.voice, with_item=with_items) for c in changes]
+                                 self.voice, with_item=with_items, explicit=explicit) for c in changes]
         return join(phrases) if with_items else phrases[0]
 
     @staticmethod
@@ -576,7 +587,7 @@ class SimulatedCustomer:
             number = heard.choice_number(request.order_id)
             if number is not None and self.voice.chance(0.3) and not request.order_hint.id_suffix:
                 return self._say(self.voice.pick((f"The {_ordinal(number)} one.", f"number {number}")), commands)
-            return self._say(hint_answer(request.order_hint, self.voice), commands)
+            return self._say(hint_answer(self._hint(request), self.voice), commands)
         o = request.order_id
         return self._say(self.voice.pick((o, f"It's {o}.", f"order {o}", f"{o}, please.", f"The order number is {o}.")),
                          commands)
@@ -754,7 +765,8 @@ class SimulatedCustomer:
 
     def _correct(self, problem: str, request) -> Utterance:
         v = self.voice
-        lead = v.pick(("No, that's not right. ", "Hmm, no. ", "That's not quite it. "))
+        lead = v.pick(("That's not right. ", "Hmm, that's not what I asked for. ", "That's not quite it. ",
+                       "Actually, "))
         if problem == "order":
             return self._say(lead + f"It's order {request.order_id}.", [SetSlot(slot="order_id", value=request.order_id)])
         if problem == "reason":
@@ -765,7 +777,7 @@ class SimulatedCustomer:
             items = item_phrases(refs, self._order(request), v)
             return self._say(lead + f"I want to return {join(items)}.", [SetSlot(slot="items", value=items)])
         if problem == "changes":
-            changes = self._changes_words(request, with_items=True)
+            changes = self._changes_words(request, with_items=True, explicit=True)
             return self._say(lead + f"I want {changes}.", [SetSlot(slot="changes", value=changes)])
         if problem == "payment":
             words, value = self._pay(request)

@@ -44,6 +44,7 @@ class Transcript(BaseModel):
     greeting: str = ""
     turns: list[Turn] = Field(default_factory=list)
     ended: Ended
+    error: str | None = Field(default=None, description="The assistant raised this (the conversation stopped).")
 
     @computed_field
     @property
@@ -52,7 +53,7 @@ class Transcript(BaseModel):
         return ([self.greeting] if self.greeting else []) + [t.assistant for t in self.turns]
 
     def render(self, debug: bool = True) -> str:
-        out = [f"[{self.task_id} seed {self.seed}: {self.ended}]"]
+        out = [f"[{self.task_id} seed {self.seed}: {self.ended}{' after an error' if self.error else ''}]"]
         if self.greeting:
             out.append(f"  A: {self.greeting}")
         for turn in self.turns:
@@ -62,6 +63,8 @@ class Transcript(BaseModel):
             out += [f"  A: {line}" for line in turn.assistant.splitlines()]
             if debug and turn.lines:
                 out.append(f"     ({', '.join(turn.lines)})")
+        if self.error:
+            out.append(f"  ERROR: {self.error}")
         return "\n".join(out)
 
 
@@ -82,12 +85,30 @@ def play(parsed: ParsedTask, assistant: Any, thread_id: str, seed: int,
     while utterance is not None:
         if on_utterance is not None:
             on_utterance(utterance)
-        reply = assistant.send(thread_id, utterance.text)
+        try:
+            reply = assistant.send(thread_id, utterance.text)
+        except Exception as exc:  # noqa: BLE001 - an assistant failure ends this conversation, not the eval
+            turns.append(Turn(customer=utterance, assistant=""))
+            return Transcript(task_id=parsed.task_id, seed=seed, greeting=greeting, turns=turns, ended="stuck",
+                              error=f"{type(exc).__name__}: {exc} ({_origin(exc)})")
         turns.append(Turn(customer=utterance, assistant=reply.text, lines=[line.key for line in reply.lines],
                           trace=[_trace(e) for e in reply.trace]))
         utterance = customer.reply_to(reply.text)
     return Transcript(task_id=parsed.task_id, seed=seed, greeting=greeting, turns=turns,
                       ended=customer.ended or "stuck")
+
+
+def _origin(exc: BaseException) -> str:
+    """Where the innermost exception was raised: 'items.py:267 describe_changes'."""
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return type(exc).__name__
+    code = tb.tb_frame.f_code
+    return f"{type(exc).__name__} at {Path(code.co_filename).name}:{tb.tb_lineno} {code.co_name}"
 
 
 # -- the runner -------------------------------------------------------------------------------
@@ -129,6 +150,8 @@ def run(tasks: list[dict], data: Path, seed: int = 0, verbose: bool = False, out
             else:
                 failures.append(task_id)
                 why = "; ".join(verdict.diff) or f"missing outputs {verdict.missing_outputs}"
+                if transcript.error:
+                    why = f"ERROR {transcript.error}; {why}"
                 print(f"FAIL {task_id} ({len(transcript.turns)} turns, {transcript.ended}): {why}", file=out)
                 if verbose:
                     print(transcript.render(), file=out)

@@ -187,15 +187,22 @@ def option_phrase(option: str, value: str, product: Product, voice: Voice) -> st
     return voice.pick((value, value, value, f"{value} {option}", f"{option} {value}"))
 
 
-def change_phrase(change: ItemChange, product: Product, order: Order, voice: Voice, with_item: bool = True) -> str:
-    """'the coffee maker to a stainless steel, drip one with built-in grinder'."""
+def change_phrase(change: ItemChange, product: Product, order: Order, voice: Voice, with_item: bool = True,
+                  explicit: bool = False) -> str:
+    """'the coffee maker to a stainless steel, drip one with built-in grinder'. `explicit`: also the
+    values of the options the customer doesn't mind, as the variant they want has them."""
     name = product_words(change.item.product, order, voice)
     values = distinguishing(change.item, order)
     item = f"the {' '.join(values)} {name}" if values else f"the {name}"
-    if not change.wanted:
+    wanted = dict(change.wanted)
+    if explicit and change.new_item_id in product.variants:
+        current = next(it.options for it in order.items if it.item_id == change.item.item_id)
+        target = product.variants[change.new_item_id].options
+        wanted.update({k: v for k, v in target.items() if current.get(k) != v})
+    if not wanted:
         what = voice.pick(("the exact same one", "a new one with the same options", "an identical replacement"))
     else:
-        parts = [option_phrase(k, v, product, voice) for k, v in change.wanted.items()]
+        parts = [option_phrase(k, v, product, voice) for k, v in wanted.items()]
         style = voice.rng.randrange(3)
         if style == 0:
             what = f"{join(parts)}"
@@ -203,7 +210,7 @@ def change_phrase(change: ItemChange, product: Product, order: Order, voice: Voi
             what = f"a {', '.join(parts)} one"
         else:
             what = f"one in {join(parts)}"
-        free = [o for o in change.flexible if o not in change.wanted]
+        free = [o for o in change.flexible if o not in wanted]
         if free:
             cheap = " (whichever is cheaper)" if change.cheapest else ""
             what += f", I don't mind the {join(free)}{cheap}"
