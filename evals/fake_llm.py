@@ -30,7 +30,8 @@ def request_from_prompt(messages: list[BaseMessage]) -> UnderstandingRequest:
     question = None
     if state.get("question"):
         q = state["question"]
-        choices = [Choice(value=c["value"], label=c["label"], aliases=_aliases(c["label"])) for c in q["choices"]]
+        choices = [Choice(value=c["value"], label=c["label"], aliases=tuple(c.get("also") or _aliases(c["label"])))
+                   for c in q["choices"]]
         question = ActiveQuestion(process=state.get("active_process") or "", slot=q["slot"], kind=q["kind"],
                                   choices=choices, multiple=q.get("multiple", False))
     history = [("customer" if isinstance(m, HumanMessage) else "assistant", str(m.content)) for m in messages[1:-1]]

@@ -8,6 +8,7 @@ from .patterns import clarify, continue_interrupted, offer_human
 from .process import ProcessGraph
 from .processes import (
     cancel_order,
+    change_order,
     change_default_address,
     change_order_address,
     change_order_items,
@@ -25,7 +26,7 @@ from .processes import (
 PROCESSES = (
     identify_customer, order_status, cancel_order, missing_items, return_items, exchange_items,
     change_order_items, change_order_address, change_order_payment, change_default_address, product_info,
-    order_problem, human_handoff,
+    order_problem, change_order, human_handoff,
 )
 PATTERNS = (continue_interrupted, offer_human)
 

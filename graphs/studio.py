@@ -71,3 +71,15 @@ def __getattr__(name: str) -> CompiledStateGraph:
     if name.startswith("__") or name not in graph_names():
         raise AttributeError(name)
     return graph_for(name)
+
+
+def _factory(name: str):
+    def make() -> CompiledStateGraph:
+        return __getattr__(name)  # compiled once, cached
+    make.__name__ = make.__qualname__ = name
+    return make
+
+
+# The dev server reads module.__dict__[name] (it never calls a module __getattr__): export one
+# zero-argument factory per graph, which it accepts.
+globals().update({name: _factory(name) for name in graph_names()})

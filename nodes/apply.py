@@ -102,7 +102,12 @@ class _Turn:
 
     def push_pattern(self, process: str, **fields: Any) -> None:
         self.drop_patterns()
-        self.stack.append(self.new(process, "pattern", **fields))
+        frame = self.new(process, "pattern", **fields)
+        top = self.stack[-1] if self.stack else None
+        if top is not None and top.process == "identify_customer" and self.state.get("customer") is None:
+            self.stack.insert(len(self.stack) - 1, frame)  # identification first, then the pattern
+        else:
+            self.stack.append(frame)
         self.events.append(TraceEvent(event="started", process=process))
 
     def identify(self, command: StartProcess) -> None:
@@ -147,9 +152,13 @@ class _Turn:
             if answer is not None:  # anything but a clear yes or no leaves the question open
                 self.replace(top, top.with_(confirmation={**top.confirmation, top.asking.fingerprint: answer}))
             return
-        if slot in IDENTITY_SLOTS and self.state.get("customer") is not None and self.target_for(slot) is None:
-            self.check_same_customer(slot, value)
-            return
+        if slot in IDENTITY_SLOTS and self.target_for(slot) is None:
+            if self.state.get("customer") is not None:
+                self.check_same_customer(slot, value)
+                return
+            # Identity given along with a request that doesn't need it yet: identify now anyway.
+            self.stack.append(self.new("identify_customer", "prerequisite" if self.stack else "regular"))
+            self.events.append(TraceEvent(event="started", process="identify_customer"))
         frame = self.target_for(slot, prefer)
         if frame is None:
             return
@@ -216,9 +225,18 @@ def make_apply(catalogue: Catalogue):
             if isinstance(command, StartProcess):
                 turn.start(command)
         turn.identify_first()
+        slot_values = [c for c in commands if isinstance(c, SetSlot)]
+        changes = [c for c in slot_values if c.slot != "confirmed"]
+        for command in changes:
+            turn.set_slot(command.slot, command.value, extend=command.extend)
+        for command in slot_values:
+            # The yes or no is bound to the details listed: if a change in the same message ("no, just the
+            # shoes") alters them, the process lists them again and asks anew.
+            if command.slot == "confirmed":
+                turn.set_slot(command.slot, command.value)
         for command in commands:
             if isinstance(command, SetSlot):
-                turn.set_slot(command.slot, command.value, extend=command.extend)
+                continue
             elif isinstance(command, ChitChat):
                 turn.lines.append(_line("chitchat"))
             elif isinstance(command, OtherCustomer):

@@ -27,27 +27,39 @@ def collect(spec: ProcessSpec, slot_name: str, step: str, needs: str | None = No
         frame = frame_of(state)
         lines, events = [], []
         mention = frame.mentions.get(slot_name)
+        if mention is not None and slot_name in frame.held:
+            mention = [*_as_list(frame.held[slot_name]), *_as_list(mention)]
         if mention is not None:
             asked = slot_name in frame.answered
             resolution = slot.resolve(mention, frame, state)
+            if not isinstance(resolution, Resolved) and needs is not None and needs not in frame.results:
+                # Words like "the pending one" need the choices: load them, then read the words again.
+                return update(state, frame, lines, events)
             frame = frame.with_(
                 mentions={k: v for k, v in frame.mentions.items() if k != slot_name},
                 answered=[s for s in frame.answered if s != slot_name],
                 corrected=[s for s in frame.corrected if s != slot_name],
+                held={k: v for k, v in frame.held.items() if k != slot_name},
             )
             if isinstance(resolution, Resolved):
+                slots = {**frame.slots, slot_name: resolution.value}
                 if slot_name in frame.slots and frame.slots[slot_name] != resolution.value:
                     events.append(TraceEvent(event="corrected", process=spec.name, slot=slot_name))
-                frame = frame.with_(slots={**frame.slots, slot_name: resolution.value},
-                                    attempts={k: v for k, v in frame.attempts.items() if k != slot_name})
+                    slots = _without_dependents(spec, slots, slot_name)
+                frame = frame.with_(slots=slots, attempts={k: v for k, v in frame.attempts.items() if k != slot_name})
+                if f"assumed_{slot_name}" in spec.templates and _inferred(resolution.value, mention):
+                    lines.append(say(spec, frame, state, f"assumed_{slot_name}"))  # say which one we took
                 return update(state, frame, lines, events)
+            if isinstance(resolution, Rejected) and resolution.hold:
+                frame = frame.with_(held={**frame.held, slot_name: mention})
             # A value that does not fit is always refused; saying nothing usable counts only as an answer.
             if isinstance(resolution, Rejected) or asked:
                 reason = resolution.reason if isinstance(resolution, Rejected) else None
                 attempts = frame.attempts.get(slot_name, 0) + 1
                 frame = frame.with_(attempts={**frame.attempts, slot_name: attempts})
+                didnt = f"didnt_catch_{slot_name}" if f"didnt_catch_{slot_name}" in spec.templates else "didnt_catch"
                 lines.append(say(spec, frame, state, "refused", reason=reason) if reason
-                             else say(spec, frame, state, "didnt_catch"))
+                             else say(spec, frame, state, didnt))
                 events.append(TraceEvent(event="refused", process=spec.name, slot=slot_name, detail=reason))
                 if attempts >= MAX_ATTEMPTS and slot_name not in frame.slots:
                     lines.append(say(spec, frame, state, "too_many_attempts"))
@@ -76,3 +88,25 @@ def collect(spec: ProcessSpec, slot_name: str, step: str, needs: str | None = No
 
     node.__name__ = f"collect_{slot_name}"
     return node
+
+
+def _inferred(value, mention) -> bool:
+    """The value was worked out from a description ("the t-shirt order"), not named by the customer."""
+    return isinstance(value, str) and value.lower() not in str(mention).lower()
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _without_dependents(spec: ProcessSpec, slots: dict, changed: str) -> dict:
+    """A new value voids the slots that depend on it (and theirs): a new order voids its items."""
+    void = {changed}
+    grew = True
+    while grew:
+        grew = False
+        for other in spec.slots:
+            if other.name not in void and void & set(other.depends_on):
+                void.add(other.name)
+                grew = True
+    return {k: v for k, v in slots.items() if k == changed or k not in void}

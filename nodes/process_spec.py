@@ -28,8 +28,10 @@ class Resolved:
 
 @dataclass(frozen=True)
 class Rejected:
-    """The customer named a value that cannot be used; `reason` says why, in a sentence for them."""
+    """The customer named a value that cannot be used; `reason` says why, in a sentence for them.
+    `hold`: keep what they said, to be read together with their next answer ("… or say both")."""
     reason: str
+    hold: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class SlotSpec:
     choices: ChoiceSource | None = None
     default: Default | None = None            # a value to assume without asking (e.g. the only order)
     multiple: bool = False
+    depends_on: tuple[str, ...] = ()          # slots whose new value makes this one void (items on the order)
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,8 @@ class ProcessSpec:
     facts: Facts | None = None                # values every template of the process can use
     requires_identity: bool = True
     pattern: bool = False                     # conversation repair, not a customer request
-    summary: str = ""                         # "cancelling order {order_id}" for "shall we continue …?"
+    summary: str = ""                         # "cancelling your order", for "shall we get back to …?"
+    offer: str = ""                           # how the assistant offers it: "cancel an order that hasn't shipped"
 
     def slot(self, name: str) -> SlotSpec:
         return next(s for s in self.slots if s.name == name)

@@ -56,6 +56,7 @@ class Frame(BaseModel):
     mentions: dict[str, JsonValue] = {}     # values given but not yet resolved by the process
     answered: list[str] = []                # slots whose mention answers the frame's own question
     corrected: list[str] = []               # slots whose value the customer just replaced
+    held: dict[str, JsonValue] = {}         # an unclear answer, read again with the next one
     results: dict[str, StepResult] = {}
     said: list[str] = []                    # one-off messages already said (never repeated)
     asking: Asking | None = None

@@ -15,14 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
-
 from procall.tools.backend.contracts import CancelOrder, ChangeItems, ReturnItems
 from procall.tools.backend.database import copy_file_database
 from procall.tools.backend.errors import NotFound, RuleViolation
 from procall.tools.backend.operation import OPERATIONS
 from procall.tools.backend.store import RetailBackend
 from procall.tools.backend.stores import create_store
+from pydantic import ValidationError
 
 REPO = Path(__file__).resolve().parents[1]
 TAUBENCH = Path(os.environ.get("PROCALL_TAUBENCH_DIR", REPO.parent / "shared" / "taubench-retail"))
@@ -303,7 +302,7 @@ def test_return_records_sorted_items_and_the_refund_method(demo):
 def test_exchange_records_sorted_ids_and_the_rounded_price_difference(demo):
     before = demo.dump()
     order = before["orders"]["#W1005001"]
-    shirt, shoes, backpack = order["items"]
+    shirt, _shoes, backpack = order["items"]
     new_backpack, new_shirt = other_available(before, backpack)[-1], other_available(before, shirt)[0]
     difference = round(new_backpack["price"] - backpack["price"] + new_shirt["price"] - shirt["price"], 2)
     run(demo, "exchange_delivered_order_items", order_id="#W1005001",
@@ -358,7 +357,7 @@ def test_cancel_only_pending_with_a_valid_reason_and_refunds_every_payment(store
         order, _ = first(orders(data, status), f"{status} order")
         refused(store, "cancel_pending_order", "non-pending order cannot be cancelled",
                 order_id=order["order_id"], reason="no longer needed")
-    order, user = first(((o, u) for o, u in orders(data, "pending")
+    order, _ = first(((o, u) for o, u in orders(data, "pending")
                          if any(p["payment_method_id"].startswith("gift_card") for p in o["payment_history"])),
                         "pending order paid with a gift card")
     for reason in ("changed my mind", "", "No longer needed"):

@@ -14,7 +14,6 @@ import logging
 
 import pytest
 import yaml
-
 from procall.tools.backend.contracts import OrderRef, UserIdResult
 from procall.tools.backend.operation import OPERATIONS
 from procall.tools.backend.store import RetailBackend

@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from procall.tools.backend.contracts import CancelOrder
 from procall.tools.backend.store import RetailBackend
 from procall.tools.backend.stores import create_store

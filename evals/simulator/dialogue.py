@@ -39,7 +39,7 @@ from .agenda import (
     NoChange, OrderHint, OutOfScopeAsk, Return,
 )
 from .customer import Customer
-from .hearing import Heard, hear
+from .hearing import ORDER_ID, Heard, hear
 from .parse import ParsedTask
 from .wording import (
     Voice, address_words, change_phrase, hint_answer, hint_words, item_phrases, join, order_words, payment_words,
@@ -65,6 +65,15 @@ TOPIC_WORDS = {"cancel": r"cancel", "return": r"return", "exchange": r"exchang|i
                "modify_items": r"chang\w* the items|would you like to change|exchang|items are from",
                "change_order_address": r"address", "change_order_payment": r"pa(?:y|id)",
                "change_default_address": r"default address", "no_change": r"problem|wrong"}
+# How the details listed before a change start, per kind of request.
+CONFIRM_WORDS = {"cancel": r"confirm: cancel order", "return": r"confirm: return ", "exchange": r"the exchange for order",
+                 "modify_items": r"the changes to order", "change_order_address": r"confirm: ship order",
+                 "change_order_payment": r"confirm: pay order", "change_default_address": r"your default address from"}
+# Words of the offered choices ('return items from a delivered order for a refund') per kind of request.
+PICK_WORDS = {"cancel": r"\bcancel", "return": r"\breturn", "exchange": r"\bexchange",
+              "modify_items": r"change (?:the )?items|change an item|modify", "change_order_address": r"shipping address",
+              "change_order_payment": r"\bpaid\b|\bpay", "change_default_address": r"default address",
+              "no_change": r"wrong|problem"}
 MAX_REPEATS = 3
 MAX_CORRECTIONS = 2
 
@@ -90,6 +99,9 @@ class Progress:
     added: bool = False       # the items to add at the confirmation were added
     switched: bool = False    # switched from the first choice
     declined: bool = False    # said no at the confirmation on purpose
+    abandoned: bool = False   # said no at the confirmation because the details stayed wrong
+    precise: bool = False     # say it again with the order number and the exact verb
+    order_corrected: bool = False  # pointed the assistant to the right order once
     hesitated: bool = False   # voiced the indecision (options, payment) once
     complained: int = 0       # no-change requests: turns spent on the complaint
 
@@ -100,6 +112,18 @@ class OutOfScopeState:
     asked: bool = False
     pushed: bool = False
     dropped: bool = False
+
+
+ASSUMED_ORDER = re.compile(r"(#W\d{7}), so I'm looking at that one|looking at your order (#W\d{7})", re.I)
+
+
+# A refusal no other answer can get around (the customer's agenda names that very method).
+RULE_REFUSAL = re.compile(r"enough balance|different method than the current", re.I)
+
+
+def q_not_about_order(heard: Heard) -> bool:
+    """Questions where an order mix-up can't be the matter (identity, yes/no to a person or resuming)."""
+    return heard.question in ("identity", "zip", "name", "offer_human", "resume", "clarify")
 
 
 def task_number(task_id: str) -> int:
@@ -179,7 +203,11 @@ class SimulatedCustomer:
     def _say(self, text: str, commands: list[Command], mark_oos: bool = False) -> Utterance:
         if mark_oos and self.oos:
             self.oos[0].asked = True
-        utterance = Utterance(text=self.voice.finish(text.strip()), commands=commands)
+        # Addresses are typed with care (a slip there would be a different address).
+        protect = [str(v) for c in commands for v in ([c.value] if isinstance(c, SetSlot) else
+                                                        [s.value for s in getattr(c, "slots", [])])
+                   if isinstance(v, str) and re.search(r"\d+ \w+", v)]
+        utterance = Utterance(text=self.voice.finish(text.strip(), protect), commands=commands)
         self.last_said = utterance
         return utterance
 
@@ -201,10 +229,13 @@ class SimulatedCustomer:
         if heard.welcome:
             self.identified = True
         p = self._progress()
-        if p is None or not p.raised:
+        if p is None or not p.raises:
             return
         request = self._request()
-        if heard.done:
+        order_id = getattr(request, "order_id", None)
+        done_here = heard.done and not (order_id and ORDER_ID.search(heard.done_line)
+                                        and order_id not in heard.done_line)
+        if done_here:
             self._finish(True)
         elif heard.kept:
             if p.declined:
@@ -212,15 +243,20 @@ class SimulatedCustomer:
             elif p.raises >= 2:
                 self._finish(False)
             else:
-                p.raised = False  # the assistant dropped it: raise it again
-        elif heard.cannot and heard.question in ("anything_else", "resume", "none", "greeting"):
-            self._finish(False)
+                p.raised = False  # the assistant dropped it, or the customer gave up on the details: again
+                p.abandoned = False
+        elif heard.cannot and heard.question in ("anything_else", "none", "greeting") and p.raised:
+            if p.raises >= 2:
+                self._finish(False)
+            else:  # e.g. "only delivered orders can be exchanged": say it again, precisely
+                p.raised, p.precise = False, True
         elif isinstance(request, NoChange) and p.complained >= 2 and heard.question in ("anything_else", "none"):
             self._finish(True)
 
     def _stuck(self, heard: Heard) -> bool:
-        self.texts[heard.text] += 1
-        if self.texts[heard.text] >= MAX_REPEATS and not heard.done:
+        """The same reply three times while on one request, or the same question three times in a row."""
+        self.texts[(self.current, heard.text)] += 1
+        if self.texts[(self.current, heard.text)] >= MAX_REPEATS and not heard.done:
             return True
         if heard.question in ("anything_else", "greeting", "none"):
             self.last_key, self.repeats = None, 0
@@ -235,6 +271,12 @@ class SimulatedCustomer:
     def _respond(self, heard: Heard) -> Utterance:
         q = heard.question
         request = self._request()
+        wrong_order = self._wrong_order(heard, request)
+        if wrong_order is not None:
+            return wrong_order
+        if request is not None and heard.refused and q in ("payment", "changes", "items", "address") \
+                and (self.reasked or (RULE_REFUSAL.search(heard.refused) and self._named_payment())):
+            return self._give_up(heard)
         if q in ("identity", "zip", "name"):
             return self._identify(heard)
         if q == "offer_human":
@@ -252,6 +294,58 @@ class SimulatedCustomer:
                 return self._wrong_turn(heard)
             return getattr(self, f"_answer_{q}")(heard)
         return self._next(heard)
+
+    def _wrong_order(self, heard: Heard, request) -> Utterance | None:
+        """The assistant took another order than the one they mean ('Your delivered order is #W..., so I'm
+        looking at that one', or it lists items they never bought): point to the right one, once."""
+        order_id = getattr(request, "order_id", None)
+        p = self._progress()
+        if order_id is None or p is None or q_not_about_order(heard):
+            return None
+        assumed = ASSUMED_ORDER.search(heard.text)
+        other = assumed is not None and (assumed.group(1) or assumed.group(2)) != order_id
+        if heard.question == "items" and heard.choices and not other:
+            names = {self._item(self._order(request), r.item_id).name.lower() for r in self._refs(request)}
+            other = not any(c.lower().startswith(n) for c in heard.choices for n in names)
+        if not other:
+            return None
+        if p.order_corrected:  # pointed it out already: call this off and ask again
+            text, commands = self._raise(self.current, detail="order")
+            return self._say(self.voice.pick(("No, that's the wrong order. ", "Let's start over. ")) + _capital(text),
+                             [CancelProcess(), *commands])
+        p.order_corrected = True
+        lead = self.voice.pick(("That's not the order I mean. ", "Wrong order, sorry. ", "Not that one. "))
+        if getattr(request, "order_hint", None) is not None:
+            text = lead + _capital(hint_words(self._hint(request), self.voice)) + "."
+        else:
+            text = lead + self.voice.pick((f"It's {order_id}.", f"I mean order {order_id}."))
+        status = self._order(request).status if self._order(request) else ""
+        if status == "pending" and isinstance(request, ModifyItems):
+            text += " It hasn't shipped yet."
+        return self._say(text, [SetSlot(slot="order_id", value=order_id)])
+
+    @staticmethod
+    def _refs(request) -> list:
+        if isinstance(request, Return):
+            return request.items
+        if isinstance(request, (Exchange, ModifyItems)):
+            return [c.item for c in request.changes]
+        return []
+
+    def _named_payment(self) -> bool:
+        """Did their last message name the payment method (so a refusal is about their choice)?"""
+        said = self.last_said.commands if self.last_said else []
+        names = {c.slot for c in said if isinstance(c, SetSlot)}
+        names |= {s.name for c in said if isinstance(c, StartProcess) for s in c.slots}
+        return bool(names & {"payment_method", "refund_method"})
+
+    def _give_up(self, heard: Heard) -> Utterance:
+        """What they want can't be done (a gift card without enough balance), or the same answer was
+        refused again: drop this request and go on with the rest of the agenda."""
+        self._finish(False)
+        text = self.voice.pick(("Oh. Then never mind, leave it as it is.", "Okay, forget about that then.",
+                                "Hmm, then let's not do that."))
+        return self._say(text, [CancelProcess()])
 
     def _next(self, heard: Heard) -> Utterance:
         """Nothing (else) asked: the next thing on the agenda, or goodbye."""
@@ -272,7 +366,8 @@ class SimulatedCustomer:
                                     "There's something else too. "))
         elif p.raised:
             lead = self.voice.pick(("Sorry, let me say it again. ", "Let me rephrase: ", "What I mean is, ", ""))
-        text, commands = self._raise(self.current, full=p.raised)
+        # Said again after it was not understood: the gist only, then the details when asked.
+        text, commands = self._raise(self.current, detail="order" if p.raised else None)
         return self._say(lead + _capital(text), commands)
 
     def _goodbye(self) -> Utterance:
@@ -394,11 +489,8 @@ class SimulatedCustomer:
     def _pick_process(self, heard: Heard) -> Utterance:
         request = self._request()
         process = PROCESS[request.kind]
-        words = {"cancel_order": "cancel", "return_items": "return", "exchange_items": "exchange",
-                 "change_order_items": "change item", "change_order_address": "shipping address",
-                 "change_order_payment": "pa", "change_default_address": "default address",
-                 "order_problem": "wrong"}[process]
-        number = next((i for i, c in enumerate(heard.choices, 1) if words in c.lower()), None)
+        number = next((i for i, c in enumerate(heard.choices, 1) if re.search(PICK_WORDS[request.kind], c.lower())),
+                      None)
         if isinstance(request, NoChange):
             self._progress().complained += 1
             text = self.voice.pick(("It just doesn't look like the pictures. What are my options?",
@@ -444,7 +536,8 @@ class SimulatedCustomer:
         p = self.progress[self.requests.index(request)]
         return request.first_choice if request.first_choice and not p.switched else request.changes
 
-    def _changes_words(self, request, with_items: bool | None = None, explicit: bool = False) -> str:
+    def _changes_words(self, request, with_items: bool | None = None, explicit: bool = False,
+                       plain: bool = False) -> str:
         """The new options in words; `explicit` names every option that differs from the current item
         (a customer correcting the agent says 'the wired one' rather than 'whichever is cheaper')."""
         order = self._order(request)
@@ -452,20 +545,24 @@ class SimulatedCustomer:
         if with_items is None:
             with_items = len(changes) > 1 or self.voice.chance(0.5)
         phrases = [change_phrase(c, self.know.products[self._item(order, c.item.item_id).product_id], order,
-                                 self.voice, with_item=with_items, explicit=explicit) for c in changes]
+                                 self.voice, with_item=with_items, explicit=explicit, plain=plain) for c in changes]
         return join(phrases) if with_items else phrases[0]
 
     @staticmethod
     def _item(order: Order, item_id: str):
         return next(it for it in order.items if it.item_id == item_id)
 
-    def _raise(self, index: int, opening: bool = False, full: bool = False) -> tuple[str, list[Command]]:
+    def _raise(self, index: int, opening: bool = False, full: bool = False,
+               detail: str | None = None) -> tuple[str, list[Command]]:
         """Words that ask for request `index`, with some, all or none of its details."""
         request = self.requests[index]
         p = self.progress[index]
         p.raised = True
         p.raises += 1
-        detail = "full" if full else self.voice.pick(("bare", "order", "order", "full", "full", "full"))
+        if detail is None:
+            detail = "full" if full else self.voice.pick(("bare", "order", "order", "full", "full", "full"))
+        if p.precise and detail == "bare":
+            detail = "order"
         process = PROCESS[request.kind]
         slots: list[SlotValue] = []
         v = self.voice
@@ -521,7 +618,8 @@ class SimulatedCustomer:
                 text = v.pick((f"I'd like to return some items{' from' + of if of else ''}.",
                                f"I want to return something I received{' in' + of if of else ''}."))
         elif isinstance(request, (Exchange, ModifyItems)):
-            verb = "exchange" if isinstance(request, Exchange) or v.chance(0.3) else v.pick(("change", "modify"))
+            verb = "exchange" if isinstance(request, Exchange) or (v.chance(0.3) and not p.precise) \
+                else v.pick(("change", "modify"))
             process = "exchange_items" if verb == "exchange" else "change_order_items"
             if detail == "full":
                 changes = self._changes_words(request, with_items=True)
@@ -531,7 +629,7 @@ class SimulatedCustomer:
                 order = self._order(request)
                 items = item_phrases([c.item for c in request.changes], order, v)
                 slots += [SlotValue(name="items", value=items), SlotValue(name="changes", value=changes)]
-                if request.payment_method_id and not request.payment_undecided and v.chance(0.4):
+                if request.payment_method_id and not request.payment_undecided and v.chance(0.25):
                     words, value = self._pay(request)
                     text += v.pick((f" Please use {words} for any difference.", f" Use {words} for the payment."))
                     slots.append(SlotValue(name="payment_method", value=value))
@@ -567,12 +665,19 @@ class SimulatedCustomer:
     # -- answers to the process questions ------------------------------------------------------
 
     def _on_topic(self, heard: Heard) -> bool:
-        """A 'which order' question must be about this kind of request ('Which order would you like to cancel?')."""
+        """A 'which order' or payment question must be about this kind of request ('Which order would you
+        like to cancel?'; a refund, a price difference, or paying an order another way)."""
+        line = heard.question_line.lower()
+        kind = self._request().kind
+        if heard.question == "payment":
+            topic = ("return" if "refund" in line else "change_order_payment" if "instead" in line
+                     else "items" if "difference" in line else None)
+            wanted = "items" if kind in ("exchange", "modify_items") else kind
+            return topic is None or topic == wanted
         if heard.question != "order":
             return True
-        line = heard.question_line.lower()
         kinds = [k for k, pattern in TOPIC_WORDS.items() if re.search(pattern, line)]
-        return not kinds or self._request().kind in kinds
+        return not kinds or kind in kinds
 
     def _wrong_turn(self, heard: Heard) -> Utterance:
         request = self._request()
@@ -583,6 +688,9 @@ class SimulatedCustomer:
     def _answer_order(self, heard: Heard) -> Utterance:
         request = self._request()
         commands = [SetSlot(slot="order_id", value=request.order_id)]
+        if request.order_hint is not None and self.reasked and request.order_id in heard.order_ids:
+            return self._say(f"{request.order_id}, the {_ordinal(heard.choice_number(request.order_id) or 1)} one.",
+                             commands)
         if request.order_hint is not None:
             number = heard.choice_number(request.order_id)
             if number is not None and self.voice.chance(0.3) and not request.order_hint.id_suffix:
@@ -592,34 +700,67 @@ class SimulatedCustomer:
         return self._say(self.voice.pick((o, f"It's {o}.", f"order {o}", f"{o}, please.", f"The order number is {o}.")),
                          commands)
 
+    @property
+    def reasked(self) -> bool:
+        """The same question again (the last answer was not understood or refused): say it plainly."""
+        return self.repeats >= 2
+
     def _answer_reason(self, heard: Heard) -> Utterance:
         request = self._request()
-        return self._say(_capital(reason_words(request.reason, self.voice)) + ".",
-                         [SetSlot(slot="reason", value=request.reason)])
+        words = request.reason if self.reasked else reason_words(request.reason, self.voice)
+        return self._say(_capital(words) + ".", [SetSlot(slot="reason", value=request.reason)])
+
+    def _by_number(self, refs, order: Order, heard: Heard) -> list[int] | None:
+        """The listed numbers of the items, when words can't tell them apart (one of two identical
+        items): a customer then points at the list."""
+        wanted = Counter(r.item_id for r in refs)
+        in_order = Counter(it.item_id for it in order.items)
+        if not heard.choices or all(in_order[i] <= n for i, n in wanted.items()):
+            return None
+        numbers: list[int] = []
+        for ref in refs:
+            item = self._item(order, ref.item_id)
+            free = [i for i in range(1, len(heard.choices) + 1) if i not in numbers
+                    and heard.choices[i - 1].lower().startswith(item.name.lower())
+                    and all(v.lower() in heard.choices[i - 1].lower() for v in item.options.values())]
+            if not free:
+                return None
+            numbers.append(free[0])
+        return numbers
 
     def _answer_items(self, heard: Heard) -> Utterance:
         request = self._request()
         order = self._order(request)
         refs = request.items if isinstance(request, Return) else [c.item for c in request.changes]
-        force = heard.refused is not None and "more than one" in heard.refused
-        items = item_phrases(refs, order, self.voice)
-        if force:
-            items = [f"{p}" for p in items]
+        numbers = self._by_number(refs, order, heard)
+        if numbers is not None:
+            said = join([str(n) for n in numbers])
+            text = self.voice.pick((f"Number{'s' if len(numbers) > 1 else ''} {said}.",
+                                    f"Item{'s' if len(numbers) > 1 else ''} {said}, please."))
+            return self._say(text, [SetSlot(slot="items", value=[r.item_id for r in refs])])
+        items = item_phrases(refs, order, self.voice, plain=self.reasked)
         text = self.voice.pick((join(items), f"Just {join(items)}.", f"{_capital(join(items))}, please.",
                                 f"I'd like to {'return' if isinstance(request, Return) else 'change'} {join(items)}."))
         commands: list[Command] = [SetSlot(slot="items", value=items)]
-        if isinstance(request, (Exchange, ModifyItems)) and self.voice.chance(0.35) and not request.first_choice:
+        if isinstance(request, (Exchange, ModifyItems)) and self.voice.chance(0.35) and not request.first_choice \
+                and not self.reasked:
             changes = self._changes_words(request, with_items=True)
-            text = f"{_capital(join(items))}. I'd like {changes}."
+            text = self.voice.pick((f"{_capital(join(items))}. I'd like {changes}.",
+                                    f"{_capital(join(items))}: {changes}." if len(items) == 1 else
+                                    f"{_capital(join(items))}. {_capital(changes)}."))
             commands.append(SetSlot(slot="changes", value=changes))
         return self._say(_capital(text), commands)
 
     def _answer_changes(self, heard: Heard) -> Utterance:
         request = self._request()
         p = self._progress()
+        if heard.refused and request.decline_at_confirmation:  # not available: they were about to drop it anyway
+            p.declined = True
+            return self._say(self.voice.pick(("Oh well. Never mind then, I'll keep it as it is.",
+                                              "Okay, forget it then. I'll keep what I have.")), [CancelProcess()])
         if heard.refused and request.first_choice and not p.switched and "no available" in heard.refused:
             p.switched = True
-        changes = self._changes_words(request)
+        changes = self._changes_words(request, plain=self.reasked, with_items=True if self.reasked else None)
         lead = ""
         undecided = [o for c in self._changes(request) for o in c.undecided]
         if (undecided or request.ask_options) and not p.hesitated:
@@ -628,8 +769,11 @@ class SimulatedCustomer:
                                     f"these: ", "Okay, let me see... ", "Thanks for listing them. "))
         elif heard.refused:
             lead = self.voice.pick(("Hmm. Let me say it again: ", "I meant ", ""))
-        text = lead + self.voice.pick((f"{changes}.", f"I'd like {changes}.", f"{changes}, please."))
-        return self._say(_capital(text), [SetSlot(slot="changes", value=changes)])
+        body = self.voice.pick((f"{changes}.", f"{changes}, please.", f"{changes}.", f"I'd like {changes}.",
+                                f"Make it {changes}."))
+        if lead and not lead.endswith(": "):
+            body = body[:1].lower() + body[1:]
+        return self._say(_capital(lead + body), [SetSlot(slot="changes", value=changes)])
 
     def _answer_payment(self, heard: Heard) -> Utterance:
         request = self._request()
@@ -646,6 +790,8 @@ class SimulatedCustomer:
             return self._say(self.voice.pick((f"{number}", f"The {_ordinal(number)} one.", f"number {number} please")),
                              [SetSlot(slot=slot, value=method_id)])
         words, value = self._pay(request)
+        if self.reasked:  # as the assistant lists it
+            return self._say(f"{method.label(balance=False)}.", [SetSlot(slot=slot, value=method_id)])
         if getattr(request, "payment_undecided", False) and not p.hesitated:
             p.hesitated = True
             text = self.voice.pick((f"Hmm, I wasn't sure which to pick. Okay, let's do {words}.",
@@ -654,8 +800,8 @@ class SimulatedCustomer:
             text = self.voice.pick((f"{_capital(words)}, please. I'd rather not use the {request.payment_rather_than}.",
                                     f"I prefer {words}."))
         else:
-            text = self.voice.pick((f"{_capital(words)}.", f"{_capital(words)}, please.", f"Use {words}.",
-                                    f"Put it on {words}."))
+            text = self.voice.pick((f"{_capital(words)}.", f"{_capital(words)}, please.", f"{_capital(words)}, please.",
+                                    f"Use {words}.", f"To {words}." if request.kind == "return" else f"With {words}."))
         return self._say(text, [SetSlot(slot=slot, value=value)])
 
     def _answer_address(self, heard: Heard) -> Utterance:
@@ -686,31 +832,36 @@ class SimulatedCustomer:
         request = self._request()
         p = self._progress()
         p.confirms += 1
+        if getattr(request, "decline_at_confirmation", False):
+            p.declined = True
+            text = self.voice.pick(("Actually, no. I've changed my mind, I'll keep it as it is.",
+                                    "No, on second thought I don't want to do that after all."))
+            return self._say(text, [SetSlot(slot="confirmed", value="no")])
+        if isinstance(request, (Exchange, ModifyItems)) and request.first_choice and not p.switched:
+            # The first choice is available: now they change their mind (whatever the details say).
+            p.switched = True
+            changes = self._changes_words(request, with_items=len(request.changes) > 1)
+            text = self.voice.pick((f"Hmm, actually I've changed my mind. Could I get {changes} instead?",
+                                    f"On second thought I'd rather have {changes}."))
+            return self._say(text, [SetSlot(slot="changes", value=changes)])
         problem = self._mismatch(heard, request)
+        if problem == "request":  # details of something they never asked for
+            p.abandoned = True
+            return self._say(self.voice.pick(("No, that's not what I asked for.", "No, I don't want that.")),
+                             [SetSlot(slot="confirmed", value="no")])
         if problem is not None and p.corrections < MAX_CORRECTIONS:
             p.corrections += 1
             return self._correct(problem, request)
         if problem is not None:
-            p.declined = True
+            p.abandoned = True
             return self._say(self.voice.pick(("No, that's still not right. Forget it.", "No. Let's leave it.")),
                              [SetSlot(slot="confirmed", value="no")])
-        if isinstance(request, (Exchange, ModifyItems)) and request.first_choice and not p.switched:
-            p.switched = True
-            changes = self._changes_words(request, with_items=len(request.changes) > 1)
-            text = self.voice.pick((f"Hmm, actually I've changed my mind. Could I get {changes} instead?",
-                                    f"Wait, on second thought I'd rather have {changes}."))
-            return self._say(text, [SetSlot(slot="changes", value=changes)])
         if isinstance(request, Return) and request.add_at_confirmation and not p.added:
             p.added = True
             added = item_phrases(request.add_at_confirmation, self._order(request), self.voice)
             text = self.voice.pick((f"Oh wait, I'd also like to return {join(added)} from the same order.",
                                     f"Before you do that: please add {join(added)} to the return as well."))
             return self._say(text, [SetSlot(slot="items", value=added, extend=True)])
-        if getattr(request, "decline_at_confirmation", False):
-            p.declined = True
-            text = self.voice.pick(("Actually, no. I've changed my mind, I'll keep it as it is.",
-                                    "No, on second thought I don't want to do that after all."))
-            return self._say(text, [SetSlot(slot="confirmed", value="no")])
         return self._say(self.voice.pick(("Yes, go ahead.", "yes please", "Yes, that's right.", "Correct, please proceed.",
                                           "yep", "Sounds good, go ahead.", "Yes.")),
                          [SetSlot(slot="confirmed", value="yes")])
@@ -730,6 +881,9 @@ class SimulatedCustomer:
         """What in the listed details differs from the agenda ('order', 'items', ...), or None."""
         text = heard.text
         lowered = text.lower()
+        listed = next((kind for kind, pattern in CONFIRM_WORDS.items() if re.search(pattern, lowered)), None)
+        if listed is not None and listed != request.kind and {listed, request.kind} != {"exchange", "modify_items"}:
+            return "request"
         order_id = getattr(request, "order_id", None)
         if order_id and heard.order_ids and order_id not in heard.order_ids:
             return "order"

@@ -33,9 +33,9 @@ QUESTION_CUES: tuple[tuple[str, str], ...] = (
                 r"(?:changed )?to"),
     ("payment", r"where should the refund go|which payment method|which method would you like|how would you like "
                 r"to pay"),
-    ("address", r"what(?:'s| is) (?:the|your) new (?:shipping |default )?address|new address\?"),
+    ("address", r"what(?:'s| is) (?:the|your) new (?:shipping |default )?address|(?:the|your) new address\?"),
     ("anything_else", r"anything else"),
-    ("clarify", r"which of these do you mean"),
+    ("clarify", r"which of these do you mean|just to be sure i help with the right thing"),
     ("problem", r"what went wrong"),
     ("greeting", r"how can i help"),
 )
@@ -62,6 +62,7 @@ class Heard(BaseModel):
     choices: list[str] = Field(default_factory=list, description="The numbered choices listed, in order.")
     order_ids: list[str] = Field(default_factory=list, description="Order ids the text names, in order.")
     done: bool = False
+    done_line: str = ""
     kept: bool = False
     cannot: bool = False
     refused: str | None = None
@@ -81,8 +82,11 @@ class Heard(BaseModel):
 
     def choice_number(self, wanted: str) -> int | None:
         """The number of the listed choice that contains `wanted` (case-insensitive), if exactly one does."""
-        hits = [i for i, c in enumerate(self.choices, 1) if wanted.lower() in c.lower()]
+        hits = self.choice_numbers(wanted)
         return hits[0] if len(hits) == 1 else None
+
+    def choice_numbers(self, wanted: str) -> list[int]:
+        return [i for i, c in enumerate(self.choices, 1) if wanted.lower() in c.lower()]
 
 
 def _has(pattern: str, text: str) -> bool:
@@ -97,12 +101,14 @@ def hear(text: str) -> Heard:
             if best is None or m.start() >= best[0]:
                 best = (m.start(), question)
     refused = re.search(REFUSED, text, re.I | re.S)
+    asked_at = best[0] if best else 0  # the choices are the numbered lines under the question
     return Heard(
         text=text,
         question=best[1] if best else "none",
-        choices=[m.group(2) for m in CHOICE_LINE.finditer(text)],
+        choices=[m.group(2) for m in CHOICE_LINE.finditer(text) if m.start() > asked_at],
         order_ids=list(dict.fromkeys(ORDER_ID.findall(text))),
         done=_has(DONE, text),
+        done_line=next((ln for ln in text.splitlines() if re.match(r"\s*done\b", ln, re.I)), ""),
         kept=_has(KEPT, text),
         cannot=_has(CANNOT, text),
         refused=refused.group("reason") if refused else None,

@@ -53,16 +53,20 @@ class Voice:
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
 
-    def finish(self, text: str) -> str:
-        """The message as typed: now and then a typo in a longer word, sometimes all lower case."""
+    def finish(self, text: str, protect: Sequence[str] = ()) -> str:
+        """The message as typed: now and then a typo in a longer word (never inside `protect`, e.g. an
+        address, which must arrive as it is), sometimes all lower case."""
         if self.chance(TYPO_RATE):
-            text = self.typo(text)
+            text = self.typo(text, protect)
         if self.chance(LOWER_RATE):
-            text = text.lower()
+            kept = [(m.start(), m.end()) for phrase in protect for m in re.finditer(re.escape(phrase), text)]
+            text = "".join(ch if any(a <= i < b for a, b in kept) else ch.lower() for i, ch in enumerate(text))
         return text
 
-    def typo(self, text: str) -> str:
+    def typo(self, text: str, protect: Sequence[str] = ()) -> str:
         blocked = [m.span() for m in PROTECTED.finditer(text)]
+        for phrase in protect:
+            blocked += [m.span() for m in re.finditer(re.escape(phrase), text)]
         words = [m for m in re.finditer(r"[A-Za-z]{5,}", text)
                  if m.group().lower() not in self.keep and not any(a < m.end() and m.start() < b for a, b in blocked)]
         if not words:
@@ -112,11 +116,11 @@ def hint_answer(hint: OrderHint, voice: Voice) -> str:
 # -- items -----------------------------------------------------------------------------------
 
 
-def product_words(name: str, order: Order | None, voice: Voice) -> str:
+def product_words(name: str, order: Order | None, voice: Voice, plain: bool = False) -> str:
     """'electric kettle', or just 'kettle' when the order holds no other kind of kettle."""
     lower = name.lower()
     words = lower.split()
-    if order is None or len(words) < 2 or words[-1] in GENERIC_HEADS:
+    if plain or order is None or len(words) < 2 or words[-1] in GENERIC_HEADS:
         return lower
     heads = Counter(n.lower().split()[-1] for n in {it.name for it in order.items})
     return words[-1] if heads[words[-1]] == 1 and voice.chance(0.4) else lower
@@ -136,27 +140,37 @@ def distinguishing(ref: ItemRef, order: Order) -> list[str]:
     return [v for k, v in ref.options.items() if any(o.get(k) != v for o in others)]
 
 
-def item_phrases(refs: list[ItemRef], order: Order, voice: Voice) -> list[str]:
-    """One phrase per distinct item ('the kettle', 'both mugs', 'the black gaming mouse'), in order."""
-    counts = Counter(r.item_id for r in refs)
-    in_order = Counter(it.item_id for it in order.items)
-    phrases, seen = [], set()
+def item_phrases(refs: list[ItemRef], order: Order, voice: Voice, plain: bool = False) -> list[str]:
+    """One phrase per item ('the kettle', 'the black gaming mouse'), in order; several items of one
+    product make one phrase when they are all the order has of it ('both mugs', 'all three mugs').
+    `plain`: the full product names."""
+    wanted = Counter(r.product for r in refs)
+    in_order = Counter(it.name for it in order.items)
+    chosen = Counter(r.item_id for r in refs)
+    copies = Counter(it.item_id for it in order.items)
+    phrases, seen_products, seen_items = [], set(), set()
     for ref in refs:
-        if ref.item_id in seen:
+        name = product_words(ref.product, order, voice, plain)
+        n = wanted[ref.product]
+        if n > 1 and n == in_order[ref.product]:  # every one of them
+            if ref.product not in seen_products:
+                seen_products.add(ref.product)
+                lead = "both" if n == 2 else f"all {({3: 'three', 4: 'four'}).get(n, str(n))}"
+                phrases.append(f"{lead} {plural(name)}")
             continue
-        seen.add(ref.item_id)
-        name = product_words(ref.product, order, voice)
+        if ref.item_id in seen_items:
+            continue
+        seen_items.add(ref.item_id)
         values = distinguishing(ref, order)
-        n = counts[ref.item_id]
-        if n > 1:
-            lead = "both" if n == 2 == in_order[ref.item_id] else {2: "two", 3: "three"}.get(n, str(n))
-            phrase = f"{lead} {plural(name)}" if lead == "both" else f"{lead} of the {plural(name)}"
+        k = chosen[ref.item_id]
+        if k > 1:
+            phrases.append(f"{({2: 'two', 3: 'three'}).get(k, str(k))} of the {plural(name)}"
+                           if k < copies[ref.item_id] else f"both {plural(name)}")
         elif values:
-            phrase = voice.pick((f"the {' '.join(values)} {name}", f"the {name} in {', '.join(values)}",
-                                 f"the {name} ({', '.join(values)})"))
+            phrases.append(voice.pick((f"the {' '.join(values)} {name}", f"the {name} in {', '.join(values)}",
+                                       f"the {name} ({', '.join(values)})")))
         else:
-            phrase = f"the {name}"
-        phrases.append(phrase)
+            phrases.append(f"the {name}")
     return phrases
 
 
@@ -177,8 +191,10 @@ def _values_by_option(product: Product) -> dict[str, set[str]]:
     return found
 
 
-def option_phrase(option: str, value: str, product: Product, voice: Voice) -> str:
+def option_phrase(option: str, value: str, product: Product, voice: Voice, plain: bool = False) -> str:
     """One wanted option in words: 'white', 'size 12', 'a 9 bar pressure', 'waterproof: yes'."""
+    if plain:
+        return f"{option} {value}"
     owners = _values_by_option(product).get(value.lower(), set())
     if value.lower() in PLAIN_WORDS or len(owners) > 1:
         return voice.pick((f"{option}: {value}", f"{value} {option}", f"{option} {value}"))
@@ -188,10 +204,10 @@ def option_phrase(option: str, value: str, product: Product, voice: Voice) -> st
 
 
 def change_phrase(change: ItemChange, product: Product, order: Order, voice: Voice, with_item: bool = True,
-                  explicit: bool = False) -> str:
+                  explicit: bool = False, plain: bool = False) -> str:
     """'the coffee maker to a stainless steel, drip one with built-in grinder'. `explicit`: also the
     values of the options the customer doesn't mind, as the variant they want has them."""
-    name = product_words(change.item.product, order, voice)
+    name = product_words(change.item.product, order, voice, plain)
     values = distinguishing(change.item, order)
     item = f"the {' '.join(values)} {name}" if values else f"the {name}"
     wanted = dict(change.wanted)
@@ -199,11 +215,13 @@ def change_phrase(change: ItemChange, product: Product, order: Order, voice: Voi
         current = next(it.options for it in order.items if it.item_id == change.item.item_id)
         target = product.variants[change.new_item_id].options
         wanted.update({k: v for k, v in target.items() if current.get(k) != v})
-    if not wanted:
-        what = voice.pick(("the exact same one", "a new one with the same options", "an identical replacement"))
+    if not wanted and change.asked_as:
+        what = change.asked_as
+    elif not wanted:
+        what = voice.pick(("an identical replacement", "a new identical one", "the exact same one"))
     else:
-        parts = [option_phrase(k, v, product, voice) for k, v in wanted.items()]
-        style = voice.rng.randrange(3)
+        parts = [option_phrase(k, v, product, voice, plain) for k, v in wanted.items()]
+        style = 0 if plain else voice.rng.randrange(3)
         if style == 0:
             what = f"{join(parts)}"
         elif style == 1:
@@ -236,7 +254,7 @@ def payment_words(method: PaymentMethod, customer: Customer, voice: Voice) -> st
                            f"the credit card ending in {method.last_four}"))
     number = method.id.rsplit("_", 1)[-1]
     if len(same_source) == 1:
-        return voice.pick(("my gift card", "the gift card", "gift card", "store credit on my gift card"))
+        return voice.pick(("my gift card", "the gift card", "gift card", "my gift card balance"))
     return voice.pick((f"the gift card ending in {number[-4:]}", f"gift card {number}"))
 
 

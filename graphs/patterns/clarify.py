@@ -27,13 +27,13 @@ def spec(catalogue_descriptions: dict[str, str]) -> ProcessSpec:
         examples=(),
         slots=(SlotSpec("choice", "process", "which request", ask="ask_choice", choices=offered,
                         resolve=lambda mention, frame, state: Unrecognised()),),
-        templates={"ask_choice": "Just to be sure I help with the right thing, which of these do you mean?\n{choices}",
+        templates={"ask_choice": "Just to be sure I help with the right thing: should I\n{choices}",
                    "no_choice": "Sorry, I'm not sure what you'd like to do. Could you put it another way?"},
     )
 
 
 def graph(services: Services, catalogue: Catalogue) -> ProcessGraph:
-    descriptions = {s.name: s.description for s in catalogue.requests}
+    descriptions = {s.name: (s.offer or s.description) for s in catalogue.requests}
     # The choice never resolves here: the customer's pick starts that process and this frame gives way.
     return (
         ProcessGraph(spec(descriptions), services)

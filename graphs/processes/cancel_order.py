@@ -56,6 +56,7 @@ SPEC = ProcessSpec(
     name="cancel_order",
     description="Cancel an order that has not shipped yet (pending)",
     summary="cancelling your order",
+    offer="cancel an order that hasn't shipped yet",
     examples=(
         "I want to cancel my order", "cancel order #W1234567", "please cancel the order I just placed",
         "I don't need the order anymore, cancel it", "I ordered by mistake, can you cancel it",
@@ -87,6 +88,7 @@ SPEC = ProcessSpec(
     ),
     facts=order_facts,
     templates={
+        "assumed_order_id": "Your pending order is {order_id}, so I'm looking at that one.",
         "ask_order": "Which order would you like to cancel? These can still be cancelled:\n{choices}",
         "no_order_id": "None of your orders can be cancelled: only orders that haven't shipped yet (pending) can.",
         "not_pending": "Order {order_id} is {status}, so it can't be cancelled: only pending orders can.",
@@ -96,7 +98,7 @@ SPEC = ProcessSpec(
         "cancelled": "Done: order {order_id} is cancelled. {refund_note}",
         "kept": "Okay, I haven't cancelled anything: order {order_id} stays as it is.",
         "rule": "I couldn't cancel order {order_id}: {error}.",
-        "didnt_catch": "Sorry, I can only cancel an order for one of these two reasons.",
+        "didnt_catch_reason": "Sorry, I can only cancel an order for one of these two reasons.",
     },
 )
 

@@ -28,6 +28,7 @@ SPEC = ProcessSpec(
     name="change_default_address",
     description="Change the customer's default address on their account (not an order's shipping address)",
     summary="changing your default address",
+    offer="change the default address on your account",
     examples=(
         "update my default address", "change the address on my account", "I moved, update my profile address",
         "change my home address", "my default shipping address should be different",
@@ -42,8 +43,14 @@ SPEC = ProcessSpec(
         'change my home address on file',
         'set my default address to 12 Elm Street',
         'please update my profile with my new address',
+        'i moved! please update my profile',
+        'please update my profile with my new address',
+        'new address for my account',
+        'update the address on my profile',
+        'i have a new home address',
     ),
-    slots=(address_change.address_slot("the new default address: street, apartment/suite, city, state, zip"),),
+    slots=(address_change.address_slot("the new default address: street, apartment/suite, city, state, zip",
+                                       default_allowed=False),),
     facts=facts,
     templates={
         "ask_address": "What's your new default address (street, apartment or suite, city, state and zip code)?",

@@ -30,6 +30,7 @@ SPEC = ProcessSpec(
     name="change_order_address",
     description="Change the shipping address of a pending order",
     summary="changing the shipping address of your order",
+    offer="change the shipping address of an order that hasn't shipped yet",
     examples=(
         "I need to change the shipping address of my order", "ship my order to a different address",
         "update the delivery address for #W1234567", "I moved, can you send my order to my new place",
@@ -53,7 +54,8 @@ SPEC = ProcessSpec(
         SlotSpec("order_id", "order_id", "the pending order, e.g. #W1234567", ask="ask_order",
                  resolve=orders.resolve_order, choices=orders.order_choices(["pending"]),
                  default=orders.only_one(["pending"])),
-        address_change.address_slot("the new shipping address: street, apartment/suite, city, state, zip"),
+        address_change.address_slot("the new shipping address: street, apartment/suite, city, state, zip",
+                                    default_allowed=True),
     ),
     facts=facts,
     templates={

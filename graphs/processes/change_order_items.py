@@ -23,13 +23,13 @@ SPEC = ProcessSpec(
     name="change_order_items",
     description="Change items of a pending (not yet shipped) order to another variant of the same product",
     summary="changing the items of your order",
+    offer="change the items of an order that hasn't shipped yet",
     examples=(
         "I want to change an item in my order before it ships", "can I modify the items in my pending order",
         "change the size of the shirt I just ordered", "I picked the wrong color, can you change it",
-        "modify my order #W1234567", "switch the item in my order to the red one", "update the items on my order",
+        "switch the item in my order to the red one", "update the items on my order",
         "I ordered the wrong variant, fix it before it ships", "change the material of the skateboard I ordered",
         "can I still change what I ordered", "modify the kettle in my order to the bigger one",
-        'modify my order',
         'modify the items in my pending order',
         'change the color of something i ordered',
         'i want to change an item before it ships',
@@ -54,7 +54,8 @@ SPEC = ProcessSpec(
         "ask_items": "Which items would you like to change? Please list all of them now: items can be changed "
                      "only once, and the order can't be changed or cancelled afterwards.\n{choices}",
         "ask_changes": "What would you like instead? These options are available:\n{options}",
-        "ask_payment": "{difference}. Which payment method should I use for the difference?\n{choices}",
+        "ask_payment": "Here is the change:\n{change_list}\n{difference}. Which payment method should I use for "
+                       "the difference?\n{choices}",
         "confirm": "To confirm the changes to order {order_id}:\n{change_list}\n{difference}, with {method}. "
                    "After this the order can't be changed or cancelled any more, so is that every item you "
                    "want to change? Shall I go ahead (yes/no)?",

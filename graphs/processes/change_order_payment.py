@@ -41,7 +41,8 @@ def resolve_method(mention: JsonValue, frame: Frame, state: ConversationState) -
     return payments.resolve(mention, usable(frame), None,
                             not_allowed_reason=f"it has to be a different method than the current one, and a gift "
                                                f"card needs a balance of at least {money(total(frame))}",
-                            all_methods=list(profile.user.payment_methods.values()))
+                            all_methods=list(profile.user.payment_methods.values()),
+                            current=frame.slots.get("payment_method"))
 
 
 def method_choices(frame: Frame, state: ConversationState) -> list[Choice]:
@@ -61,6 +62,7 @@ SPEC = ProcessSpec(
     name="change_order_payment",
     description="Pay a pending order with a different payment method",
     summary="changing how your order is paid",
+    offer="change how an order that hasn't shipped yet is paid",
     examples=(
         "I want to change the payment method of my order", "pay with my gift card instead",
         "switch the payment on #W1234567 to paypal", "use a different card for my order",
@@ -83,7 +85,7 @@ SPEC = ProcessSpec(
                  resolve=orders.resolve_order, choices=orders.order_choices(["pending"]),
                  default=orders.only_one(["pending"])),
         SlotSpec("payment_method", "payment_method", "the new payment method (paypal, a credit card, a gift card)",
-                 ask="ask_payment", resolve=resolve_method, choices=method_choices),
+                 ask="ask_payment", resolve=resolve_method, choices=method_choices, depends_on=("order_id",)),
     ),
     facts=facts,
     templates={

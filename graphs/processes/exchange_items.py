@@ -24,6 +24,7 @@ SPEC = ProcessSpec(
     name="exchange_items",
     description="Exchange items of a delivered order for another variant (size, color, ...) of the same product",
     summary="exchanging your items",
+    offer="exchange items from a delivered order for another size, color or version",
     examples=(
         "I want to exchange an item", "can I swap the shirt for a different size", "exchange my order",
         "the shoes are too small, I need a bigger size", "I'd like a different color for the kettle I received",
@@ -58,7 +59,8 @@ SPEC = ProcessSpec(
         "ask_items": "Which items would you like to exchange? Please list all of them now: an order can be "
                      "exchanged only once.\n{choices}",
         "ask_changes": "What would you like instead? These options are available:\n{options}",
-        "ask_payment": "{difference}. Which payment method should I use for the difference?\n{choices}",
+        "ask_payment": "Here is the change:\n{change_list}\n{difference}. Which payment method should I use for "
+                       "the difference?\n{choices}",
         "confirm": "To confirm the exchange for order {order_id}:\n{change_list}\n{difference}, with {method}. "
                    "An order can be exchanged only once, so is that every item you want to exchange? Shall I "
                    "go ahead (yes/no)?",

@@ -17,6 +17,7 @@ SPEC = ProcessSpec(
     name="human_handoff",
     description="Transfer the customer to a human agent",
     summary="transferring you to a person",
+    offer="transfer you to a human agent",
     requires_identity=False,
     examples=(
         "I want to talk to a human", "get me a real person", "can I speak to an agent",

@@ -140,9 +140,9 @@ def not_found(state: ConversationState) -> dict:
     attempts = frame.attempts.get("identity", 0) + 1
     if slots.get("email"):
         key, extra = "not_found_email", {"email_tried": " or ".join(slots.pop("email"))}
-    else:
+    else:  # the names stay: "oops, the zip is 60614" corrects only the zip
         key = "not_found_name"
-        extra = {"name_tried": f"{slots.pop('first_name')} {slots.pop('last_name')}", "zip_tried": slots.pop("zip")}
+        extra = {"name_tried": f"{slots['first_name']} {slots['last_name']}", "zip_tried": slots.pop("zip")}
     results = {k: v for k, v in frame.results.items() if k not in ("find_by_email", "find_by_name")}
     frame = frame.with_(slots=slots, results=results, attempts={**frame.attempts, "identity": attempts})
     line = say(SPEC, frame, state, key, **extra)

@@ -30,8 +30,11 @@ from ..retail.items import pick_items
 
 SHIPPED = ("processed", "delivered")
 RESOLUTIONS = {
-    "refund": ("refund", "money back", "reimburse", "credit", "my money"),
-    "wait_for_restock": ("wait", "restock", "back in stock", "hold on", "i can wait", "later", "when it's back"),
+    "refund": ("refund", "money back", "reimburse", "my money"),
+    # not a bare "wait": "wait, do you have it in black?" is no answer
+    "wait_for_restock": ("wait for", "i'll wait", "i will wait", "i can wait", "rather wait", "happy to wait",
+                         "restock", "back in stock", "when it's back", "when it is back", "wait a week",
+                         "waiting", "hold it for me"),
 }
 
 
@@ -68,6 +71,7 @@ def facts(frame: Frame, state: ConversationState) -> dict:
         values["parcels"] = len({t for f in order.fulfillments for t in f.tracking_id})
         missing = [i for i in order.items if i.item_id in (frame.slots.get("items") or [])]
         values["missing"] = listing([i.name for i in missing])
+        values["is_are"], values["it_them"] = ("are", "them") if len(missing) > 1 else ("is", "it")
         values["amount"] = money(sum(i.price for i in missing))
         values["refund_to"] = payments.named(state, payments.original_method(order))
     on_the_way = [s for s in shipments(frame) if s.status != "delivered"]
@@ -97,6 +101,7 @@ SPEC = ProcessSpec(
     name="missing_items",
     description="Items missing from a delivered order or a package that has not arrived",
     summary="the missing items",
+    offer="sort out an item that's missing or a package that hasn't arrived",
     examples=(
         "an item is missing from my order", "I didn't receive everything I ordered", "my package never arrived",
         "part of my order is missing", "where is the rest of my order", "I only got one of the two items",
@@ -118,19 +123,25 @@ SPEC = ProcessSpec(
         'my parcel is lost',
         "my stuff didn't show up",
         'half my order is missing',
+        'the water bottle never came',
+        'the headphones never came',
+        'i never got the lamp',
+        "the charger didn't come with my order",
+        "my package didn't show up",
+        'one item is missing from order #W1234567',
     ),
     slots=(
         SlotSpec("order_id", "order_id", "the order with missing items", ask="ask_order",
                  resolve=orders.resolve_order, choices=orders.order_choices(SHIPPED),
                  default=orders.only_one(SHIPPED)),
         SlotSpec("items", "items", "which items are missing (names as the customer says them)", ask="ask_items",
-                 resolve=resolve_items, multiple=True,
+                 resolve=resolve_items, multiple=True, depends_on=("order_id",),
                  choices=lambda f, s: [Choice(value=i.item_id, label=i.name, aliases=(i.name,))
                                        for i in orders.the_order(f).items],
                  default=lambda f, s: ([orders.the_order(f).items[0].item_id]
                                        if len(orders.the_order(f).items) == 1 else None)),
         SlotSpec("resolution", "choice", "'refund' or 'wait_for_restock' for items out of stock",
-                 ask="ask_resolution", resolve=resolve_resolution,
+                 ask="ask_resolution", resolve=resolve_resolution, depends_on=("items",),
                  choices=lambda f, s: [Choice(value="refund", label="a refund", aliases=RESOLUTIONS["refund"]),
                                        Choice(value="wait_for_restock", label="wait for the restock",
                                               aliases=RESOLUTIONS["wait_for_restock"])]),
@@ -147,7 +158,7 @@ SPEC = ProcessSpec(
         "neighbour": "The package with {contents} (tracking {tracking}) was delivered on {delivered} and left "
                      "with {left_with}. Could you check with them?",
         "ask_items": "Which items are missing?\n{choices}",
-        "reship_offer": "{missing} is in stock, so I can send it again at no cost.",
+        "reship_offer": "{missing} {is_are} in stock, so I can send {it_them} again at no cost.",
         "ask_resolution": "{out_of_stock} is out of stock right now; it should be back on {restock}. Would you "
                           "like a refund, or to wait for the restock (about a week) and we send it then?",
         "confirm": "To confirm: for order {order_id}, I'll {plan}. Shall I go ahead (yes/no)?",

@@ -36,6 +36,7 @@ SPEC = ProcessSpec(
     name="order_status",
     description="Show the status and details of one of the customer's orders, or list their orders",
     summary="looking up your order",
+    offer="check an order's status or details",
     examples=(
         "where is my order", "what's the status of my order", "has my order shipped yet",
         "can you check order #W1234567", "show me my orders", "what did I order", "list my orders",
@@ -59,6 +60,12 @@ SPEC = ProcessSpec(
         "i'd like to see my order history",
         "where's my stuff",
         'tell me about my last order',
+        'whats the status of order #W1234567',
+        'status of order #W7654321 please',
+        'whats the staus of my order',
+        'can you tell me the status of #W1234567',
+        "what's going on with order #W1234567",
+        'is order #W1234567 shipped',
     ),
     slots=(
         SlotSpec("order_id", "order_id", "the order to show, e.g. #W1234567", ask="ask_order",

@@ -30,6 +30,8 @@ def resolve_product(mention: JsonValue, frame: Frame, state: ConversationState) 
     if not types:
         return Unrecognised()
     text = str(mention)
+    if text in types.values():  # picked from the list
+        return Resolved(text)
     named = [name for name in types if _has_phrase(name, text)]
     if not named:
         heads = {}
@@ -60,6 +62,7 @@ SPEC = ProcessSpec(
     name="product_info",
     description="Information about a product the store sells: variants, options, prices, availability",
     summary="looking up a product",
+    offer="answer a question about one of our products",
     examples=(
         "what colors does the t-shirt come in", "do you have the kettle in white", "how much is the office chair",
         "what sizes are available for the running shoes", "is the gaming mouse available in wireless",
@@ -78,6 +81,11 @@ SPEC = ProcessSpec(
         'do you sell yoga mats',
         'is the 9 bar espresso machine available',
         'which variants are in stock',
+        'got a question about a product',
+        'i have a question about one of your products',
+        'question about a product',
+        'can you tell me about a product',
+        'i want to know more about an item you sell',
     ),
     slots=(
         SlotSpec("product", "product", "the product the customer asks about, by name", ask="ask_product",

@@ -43,7 +43,8 @@ def resolve_refund(mention: JsonValue, frame: Frame, state: ConversationState) -
         return Unrecognised()
     return payments.resolve(mention, refund_methods(frame, state), payments.original_method(orders.the_order(frame)),
                             not_allowed_reason="a refund can only go to the original payment method or a gift card",
-                            all_methods=list(state["customer"].payment_methods.values()))
+                            all_methods=list(state["customer"].payment_methods.values()),
+                            current=frame.slots.get("refund_method"))
 
 
 def facts(frame: Frame, state: ConversationState) -> dict:
@@ -69,6 +70,7 @@ SPEC = ProcessSpec(
     name="return_items",
     description="Return items of a delivered order for a refund",
     summary="returning your items",
+    offer="return items from a delivered order for a refund",
     examples=(
         "I want to return an item", "I'd like to return my order", "how do I send this back",
         "return the kettle please", "I want a refund for the shoes I received", "can I return #W1234567",
@@ -98,9 +100,10 @@ SPEC = ProcessSpec(
                  resolve=orders.resolve_order, choices=orders.order_choices(["delivered"]),
                  default=orders.only_one(["delivered"])),
         SlotSpec("items", "items", "every item to return, by name as the customer says it", ask="ask_items",
-                 resolve=resolve_items, choices=item_choices, multiple=True),
+                 resolve=resolve_items, choices=item_choices, multiple=True, depends_on=("order_id",)),
         SlotSpec("refund_method", "payment_method", "where the refund goes: the original payment method or a "
-                 "gift card", ask="ask_refund", resolve=resolve_refund, choices=refund_choices),
+                 "gift card", ask="ask_refund", resolve=resolve_refund, choices=refund_choices,
+                 depends_on=("order_id",)),
     ),
     facts=facts,
     templates={

@@ -16,18 +16,23 @@ from ...tools.backend.models import Address
 from . import addresses
 
 
-def resolve_address(mention: JsonValue, frame: Frame, state: ConversationState) -> Resolution:
-    customer = state["customer"]
-    text = str(mention)
-    same = addresses.SAME_AS_ORDER.search(text)
-    if same and f"#W{same.group(1)}" in customer.order_ids:
-        return Resolved({"same_as": f"#W{same.group(1)}"})  # its address is looked up next
-    default = Address(**customer.address) if customer.address else None
-    return addresses.resolve(mention, {}, default)
+def resolver(default_allowed: bool):
+    """`default_allowed`: "my default address" names an address (for an order, not for the default itself)."""
+
+    def resolve_address(mention: JsonValue, frame: Frame, state: ConversationState) -> Resolution:
+        customer = state["customer"]
+        text = str(mention)
+        same = addresses.SAME_AS_ORDER.search(text)
+        if same and f"#W{same.group(1)}" in customer.order_ids:
+            return Resolved({"same_as": f"#W{same.group(1)}"})  # its address is looked up next
+        default = Address(**customer.address) if customer.address and default_allowed else None
+        return addresses.resolve(mention, {}, default)
+
+    return resolve_address
 
 
-def address_slot(description: str) -> SlotSpec:
-    return SlotSpec("address", "address", description, ask="ask_address", resolve=resolve_address)
+def address_slot(description: str, default_allowed: bool) -> SlotSpec:
+    return SlotSpec("address", "address", description, ask="ask_address", resolve=resolver(default_allowed))
 
 
 def points_to_order(state: ConversationState) -> Literal["load_reference", "confirm"]:

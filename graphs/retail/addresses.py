@@ -24,29 +24,40 @@ STATES = {
 }
 CODES = set(STATES.values())
 STREET = re.compile(r"\b\d+[A-Za-z]?\s+[A-Za-z0-9 .'\-]+", re.I)
-STATE_ZIP = re.compile(r"\b([A-Za-z][A-Za-z ]+?)\s*,?\s+(\d{5})(?:-\d{4})?\b")
-SAME_AS_ORDER = re.compile(r"same (?:address )?as (?:my |the |for )?(?:order )?#?\s?W?(\d{7})", re.I)
+STATE_ZIP = re.compile(r"([A-Za-z][A-Za-z ]*?)\s*,?\s+(\d{5})(?:-\d{4})?\b")
+SAME_AS_ORDER = re.compile(r"same\s+(?:\w+\s+){0,2}as\s+(?:(?:my|the|for|in|on|that|of)\s+)*(?:order\s*)?#?\s?W?"
+                           r"(\d{7})", re.I)
 DEFAULT_WORDS = re.compile(r"\b(default address|my address on file|home address|my profile address|"
                            r"address on my account)\b", re.I)
+
+
+def _state_zip(part: str) -> tuple[str, str, str] | None:
+    """'TX 78701', 'Texas 78701', 'Austin TX 78701': (city written in the same part, state code, zip)."""
+    match = STATE_ZIP.match(part.strip())
+    if match is None:
+        return None
+    words = match.group(1).split()
+    for size in (1, 2, 3):  # the state is the last one to three words; any words before are the city
+        if size > len(words):
+            break
+        name = " ".join(words[-size:])
+        state = name.upper() if name.upper() in CODES else STATES.get(name.lower())
+        if state:
+            return " ".join(words[:-size]), state, match.group(2)
+    return None
 
 
 def parse(text: str) -> Address | None:
     """'123 Main St, Apt 4, Austin, TX 78701, USA' -> Address (country defaults to USA)."""
     text = re.sub(r"^.*?(?=\b\d+[A-Za-z]?\s+[A-Za-z])", "", text.strip(), count=1, flags=re.S)
     parts = [p.strip(" .") for p in re.split(r",|\n", text) if p.strip(" .")]
-    if len(parts) < 3:
+    # The address ends at "STATE 12345" (or "STATE 12345, USA"): what follows is the customer talking again.
+    end = next((i for i, p in enumerate(parts) if i >= 1 and _state_zip(p)), None)
+    if end is None:
         return None
     country = "USA"
-    if parts[-1].lower() in ("usa", "us", "united states", "united states of america", "u.s.a.", "u.s."):
-        parts = parts[:-1]
-    state_zip = STATE_ZIP.search(parts[-1])
-    if state_zip is None:
-        return None
-    state_text, zip_code = state_zip.group(1).strip(), state_zip.group(2)
-    state = state_text.upper() if state_text.upper() in CODES else STATES.get(state_text.lower())
-    if state is None:
-        return None
-    rest = parts[:-1]
+    city_here, state, zip_code = _state_zip(parts[end])
+    rest = parts[:end] + ([city_here] if city_here else [])
     if len(rest) < 2 or not STREET.match(rest[0]):
         return None
     address1, city = rest[0], rest[-1]

@@ -50,7 +50,8 @@ def resolve_payment(mention: JsonValue, frame: Frame, state: ConversationState) 
     usable = [m for m in methods if m.source != "gift_card" or (m.balance or 0) >= owed]
     return payments.resolve(mention, usable, payments.original_method(orders.the_order(frame)),
                             not_allowed_reason=f"that gift card doesn't have enough balance to pay the "
-                                               f"{money(owed)} difference", all_methods=methods)
+                                               f"{money(owed)} difference", all_methods=methods,
+                            current=frame.slots.get("payment_method"))
 
 
 def payment_choices(frame: Frame, state: ConversationState) -> list[Choice]:
@@ -71,9 +72,9 @@ def slots(order_statuses: tuple[str, ...]) -> tuple[SlotSpec, ...]:
                  resolve=orders.resolve_order, choices=orders.order_choices(order_statuses),
                  default=orders.only_one(order_statuses)),
         SlotSpec("items", "items", "every item to change, by name as the customer says it", ask="ask_items",
-                 resolve=resolve_items, choices=item_choices, multiple=True),
+                 resolve=resolve_items, choices=item_choices, multiple=True, depends_on=("order_id",)),
         SlotSpec("changes", "item_changes", "the new options wanted for each item, in the customer's words",
-                 ask="ask_changes", resolve=resolve_changes),
+                 ask="ask_changes", resolve=resolve_changes, depends_on=("items",)),
         SlotSpec("payment_method", "payment_method", "the payment method that pays or receives the price "
                  "difference (paypal, credit card, a gift card)", ask="ask_payment", resolve=resolve_payment,
                  choices=payment_choices),

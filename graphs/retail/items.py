@@ -23,6 +23,10 @@ BOTH_WORDS = re.compile(r"\b(both|two|2|all)\b", re.I)
 SAME_WORDS = re.compile(r"\b(same|identical|exact same|another one of the same|replacement|new one|"
                         r"no change|as it is|same options)\b", re.I)
 ITEM_ID = re.compile(r"\b\d{10}\b")
+INSTEAD = re.compile(r"\binstead of\b|\brather than\b", re.I)
+REMOVE = re.compile(r"\b(?:not the|without|remove|drop|except|no longer|don't (?:want to )?(?:return|exchange|change))\b",
+                    re.I)
+ONLY = re.compile(r"\b(?:just|only)\b", re.I)
 
 
 def _norm(text: str) -> str:
@@ -94,46 +98,103 @@ def mentions_of(order: Order, text: str) -> list[tuple[int, list[int]]]:
 
 
 def pick_items(order: Order, mention: JsonValue) -> Resolution:
-    """The item ids the customer means (duplicates allowed), in the order they said them."""
+    """The item ids the customer means (duplicates allowed), in the order they said them.
+
+    A list starting with item ids is a change to items already chosen: "also the lamp" adds,
+    "not the lamp" / "without the lamp" removes, "just the shoes" narrows, "the backpack instead of
+    the t-shirt" swaps."""
     values = mention if isinstance(mention, list) else [mention]
-    chosen: list[str] = []
-    used: set[int] = set()
+    in_order = {it.item_id for it in order.items}
+    chosen = [str(v) for v in values if ITEM_ID.fullmatch(str(v)) and str(v) in in_order]
+    texts = [str(v) for v in values if not (ITEM_ID.fullmatch(str(v)) and str(v) in in_order)]
     unclear: list[str] = []
-    for value in values:
-        text = str(value)
-        ids = [i for i in ITEM_ID.findall(text) if i in {it.item_id for it in order.items}]
-        if ids:
-            for item_id in ids:
-                index = next((k for k, it in enumerate(order.items) if it.item_id == item_id and k not in used), None)
-                if index is not None:
-                    used.add(index)
-                    chosen.append(item_id)
-            continue
-        if ALL_WORDS.search(text):
-            for index, item in enumerate(order.items):
-                if index not in used:
-                    used.add(index)
-                    chosen.append(item.item_id)
-            continue
-        for position, indexes in mentions_of(order, text):
-            free = [k for k in indexes if k not in used]
-            if not free:
-                continue
-            if len(free) > 1:
-                narrowed = _narrow(order, free, text)
-                if len(narrowed) == 1 or not BOTH_WORDS.search(text):
-                    if len(narrowed) > 1:
-                        unclear.append(order.items[free[0]].name)
-                        continue
-                    free = narrowed
-            for k in free:
-                used.add(k)
-                chosen.append(order.items[k].item_id)
+    if not chosen:  # a fresh choice, perhaps in two goes: "the t-shirt" … "both"
+        texts = [" ".join(texts)] if texts else []
+    for text in texts:
+        if chosen and INSTEAD.search(text):
+            new_part, old_part = INSTEAD.split(text, maxsplit=1)
+            chosen = _remove(chosen, _named(order, old_part, [], unclear, among=chosen))
+            chosen += _named(order, new_part, chosen, unclear)
+        elif chosen and REMOVE.search(text):
+            chosen = _remove(chosen, _named(order, REMOVE.split(text, maxsplit=1)[-1], [], unclear, among=chosen))
+        elif chosen and ONLY.search(text):
+            chosen = _named(order, text, [], unclear) or chosen
+        else:
+            chosen += _named(order, text, chosen, unclear)
     if unclear:
         same = [item_label(it) for it in order.items if it.name in unclear]
         return Rejected(f"your order has more than one {listing(sorted(set(unclear)))} ({'; '.join(same)}); "
-                        "tell me which one, or say both")
+                        "tell me which one, or say both", hold=True)
     return Resolved(chosen) if chosen else Unrecognised()
+
+
+def _remove(chosen: list[str], gone: list[str]) -> list[str]:
+    left = list(chosen)
+    for item_id in gone:
+        if item_id in left:
+            left.remove(item_id)
+    return left
+
+
+def _named(order: Order, text: str, taken: list[str], unclear: list[str], among: list[str] | None = None
+           ) -> list[str]:
+    """Items the text names that are not already in `taken` (an item appearing twice can be named twice);
+    with `among`, only those items are candidates (what to take out of a choice)."""
+    used = _used(order, taken)
+    if among is not None:
+        used |= set(range(len(order.items))) - _used(order, among)
+    picked: list[str] = []
+    ids = [i for i in ITEM_ID.findall(text) if i in {it.item_id for it in order.items}]
+    for item_id in ids:
+        index = next((k for k, it in enumerate(order.items) if it.item_id == item_id and k not in used), None)
+        if index is not None:
+            used.add(index)
+            picked.append(item_id)
+    if ids:
+        return picked
+    if ALL_WORDS.search(text):
+        return [it.item_id for k, it in enumerate(order.items) if k not in used]
+    mentions = mentions_of(order, text)
+    for position, indexes in mentions:
+        free = [k for k in indexes if k not in used]
+        if not free:
+            continue
+        if len(free) > 1:
+            narrowed = _narrow(order, free, text)
+            if len(narrowed) > 1 and not BOTH_WORDS.search(text):
+                unclear.append(order.items[free[0]].name)
+                continue
+            free = narrowed if len(narrowed) == 1 else free
+        for k in free:
+            used.add(k)
+            picked.append(order.items[k].item_id)
+    if not mentions:  # "1 and 3", "the first and the last": positions in the list the question showed
+        for position in _positions_named(text, len(order.items)):
+            if position not in used:
+                used.add(position)
+                picked.append(order.items[position].item_id)
+    return picked
+
+
+def _used(order: Order, taken: list[str]) -> set[int]:
+    used: set[int] = set()
+    for item_id in taken:
+        index = next((k for k, it in enumerate(order.items) if it.item_id == item_id and k not in used), None)
+        if index is not None:
+            used.add(index)
+    return used
+
+
+ORDINAL_WORDS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4}
+
+
+def _positions_named(text: str, count: int) -> list[int]:
+    lowered = text.lower()
+    positions = [int(n) - 1 for n in re.findall(r"(?<![\d#w$.])\b([1-9])\b(?![\d.%])", lowered)]
+    positions += [i for w, i in ORDINAL_WORDS.items() if re.search(rf"\b{w}\b", lowered)]
+    if re.search(r"\blast (one|item)\b", lowered):
+        positions.append(count - 1)
+    return [p for p in dict.fromkeys(positions) if 0 <= p < count]
 
 
 def _narrow(order: Order, indexes: list[int], text: str) -> list[int]:
@@ -201,20 +262,41 @@ def variant_for(product: Product, current: dict[str, str], wanted: dict[str, str
     return None, available
 
 
+SEPARATORS = {"and", "also", "plus", "then"}
+
+
+def _unknown_value(product: Product, text: str) -> str | None:
+    """'size 10' when the product has no size 10: say which values there are."""
+    for name, values in _option_values(product).items():
+        match = re.search(rf"\b{re.escape(name)}\s+([a-z0-9.\-]+)", _norm(text))
+        if match and match.group(1) not in {_norm(v) for v in values}:
+            offered = sorted({v.options[name] for v in product.variants.values() if v.available and name in v.options})
+            return (f"the {product.name} doesn't come in {name} {match.group(1)}; the available {name}s are "
+                    f"{listing(offered)}")
+    return None
+
+
 def segments(order: Order, item_ids: list[str], text: str) -> dict[int, str]:
-    """Split the text into the part about each chosen item (by where each product is named)."""
-    tokens = _norm(text).split()
+    """Split the text into the part about each chosen item. A part runs from the separator ("and", a
+    comma) before its product's name to the separator before the next one, so the adjectives in front
+    of a name stay with it ("a black backpack and a navy t-shirt")."""
+    words = re.sub(r"[,;]", " and ", text)
+    tokens = _tokens(words)
     chosen = [k for k, it in enumerate(order.items) if it.item_id in item_ids]
-    marks = [(pos, [k for k in ks if k in chosen]) for pos, ks in mentions_of(order, text)]
+    marks = [(pos, [k for k in ks if k in chosen]) for pos, ks in mentions_of(order, words)]
     marks = [(pos, ks) for pos, ks in marks if ks]
     if len({tuple(ks) for _, ks in marks}) <= 1:
         return {k: text for k in chosen}
+    starts = [0]
+    for n in range(1, len(marks)):
+        previous, here = marks[n - 1][0], marks[n][0]
+        cut = next((i for i in range(here - 1, previous, -1) if tokens[i] in SEPARATORS), here)
+        starts.append(cut)
     parts: dict[int, str] = {}
-    for n, (pos, ks) in enumerate(marks):
-        end = marks[n + 1][0] if n + 1 < len(marks) else len(tokens)
-        start = pos if n else 0
+    for n, (_, ks) in enumerate(marks):
+        end = starts[n + 1] if n + 1 < len(marks) else len(tokens)
         for k in ks:
-            parts[k] = f"{parts.get(k, '')} {' '.join(tokens[start:end])}".strip()
+            parts[k] = f"{parts.get(k, '')} {' '.join(tokens[starts[n]:end])}".strip()
     for k in chosen:
         parts.setdefault(k, text)
     return parts
@@ -241,6 +323,9 @@ def pick_variants(order: Order, item_ids: list[str], products: dict[str, Product
         part = parts.get(index, text)
         wanted = wanted_options(product, item.options, part)
         if not wanted and not SAME_WORDS.search(part):
+            named = _unknown_value(product, part)
+            if named is not None:
+                return Rejected(named)
             missing.append(item.name)
             continue
         variant, offers = variant_for(product, item.options, wanted)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 
 from pydantic import JsonValue
 
+from ...nodes.matching import alias_in
 from ...nodes.process_spec import Rejected, Resolution, Resolved, Unrecognised
 from ...nodes.step import output_of, outputs_of
 from ...nodes.templates import listing
@@ -15,6 +16,8 @@ from ...state.frames import Choice, Frame
 from ...tools.backend.contracts import OrderResult
 from ...tools.backend.models import Order
 
+SAME_AS = re.compile(r"same\s+(?:\w+\s+){0,2}as\s+(?:(?:my|the|for|in|on|that|of)\s+)*(?:order\s*)?#?\s?W?\d{7}",
+                     re.I)
 ORDER_ID = re.compile(r"#?\s*W\s*(\d{7})\b", re.I)
 BARE_DIGITS = re.compile(r"\b(\d{7})\b")
 
@@ -59,8 +62,7 @@ def order_choices(statuses: Iterable[str] | None, step: str = "list_orders") -> 
 
     def choices(frame: Frame, state: ConversationState) -> list[Choice]:
         return [
-            Choice(value=o.order_id, label=label(o),
-                   aliases=(o.order_id[-4:], o.order_id[-2:], *{i.name for i in o.items}))
+            Choice(value=o.order_id, label=label(o), aliases=_aliases(o))
             for o in listed_orders(frame, step)
             if wanted is None or o.status in wanted
         ]
@@ -68,11 +70,32 @@ def order_choices(statuses: Iterable[str] | None, step: str = "list_orders") -> 
     return choices
 
 
+def _aliases(order: Order) -> tuple[str, ...]:
+    status = STATUS_WORDS.get(order.status, order.status)
+    return (order.order_id[-4:], order.order_id[-2:], order.status, status, *{i.name for i in order.items})
+
+
+def by_description(text: str, orders: list[Order]) -> str | None:
+    """'the pending one', 'the order with the kettle', 'the latest': the one order it fits. A status
+    counts only as a description ('my pending order'), not in a question ('has it shipped?')."""
+    lowered = text.lower()
+    if orders and re.search(r"\b(latest|most recent|newest|last order|last one)\b", lowered):
+        return orders[-1].order_id
+    described = {m.group(1) for m in re.finditer(r"\b(?:the|my|that)\s+(\w+(?: \(\w+\))?)\s+(?:one|order)\b",
+                                                   lowered)}
+    fitting = [o for o in orders
+               if any(alias_in(name, lowered) for name in {i.name for i in o.items})
+               or any(word in described for word in (o.status, STATUS_WORDS.get(o.status, o.status)))]
+    return fitting[0].order_id if len(fitting) == 1 else None
+
+
 def resolve_order(mention: JsonValue, frame: Frame, state: ConversationState) -> Resolution:
-    """An order id the customer gave must be one of their own orders."""
-    order_id = normalise_order_id(str(mention))
+    """An order id the customer gave must be one of their own orders; without an id, a description
+    that fits exactly one listed order picks it."""
+    order_id = normalise_order_id(SAME_AS.sub(" ", str(mention)))  # "the same address as #W…" is another order
     if order_id is None:
-        return Unrecognised()
+        described = by_description(str(mention), listed_orders(frame))
+        return Resolved(described) if described else Unrecognised()
     customer = state.get("customer")
     if customer is None or order_id not in customer.order_ids:
         return Rejected(f"I can't find order {order_id} on your account")

@@ -34,7 +34,7 @@ def choices(methods: list[PaymentMethod], balance: bool = True) -> list[Choice]:
 
 
 def _aliases(method: PaymentMethod) -> tuple[str, ...]:
-    words = list(SOURCE_WORDS[method.source])
+    words = [w for w in SOURCE_WORDS[method.source] if w not in BRANDS]  # a card answers to its own brand only
     if method.last_four:
         words.append(method.last_four)
     if method.brand:
@@ -43,34 +43,63 @@ def _aliases(method: PaymentMethod) -> tuple[str, ...]:
     return tuple(words)
 
 
+BRANDS = ("visa", "mastercard", "amex", "american express", "discover")
+OTHER_WORDS = re.compile(r"\b(other|another|different|second)\b")
+NOT_THIS = re.compile(r"\b(?:instead of|rather than|not (?:my|the|on|to|with))\b[^,.;]*")
+
+
 def resolve(mention: JsonValue, allowed: list[PaymentMethod], original_id: str | None = None,
-            not_allowed_reason: str | None = None, all_methods: list[PaymentMethod] | None = None) -> Resolution:
-    """Pick one of `allowed` from the customer's words (id, source, brand, last four digits, 'original')."""
-    text = str(mention).lower()
-    by_id = {m.id: m for m in (all_methods or allowed)}
-    ids = re.findall(r"(?:gift_card|paypal|credit_card)_\d+", text)
-    candidates: list[PaymentMethod] = [by_id[i] for i in ids if i in by_id]
-    if not candidates:  # "ending 4321", "gift card 1005004": the last four digits or the card's number
-        numbers = re.findall(r"\b\d{4,}\b", text)
-        candidates = [m for m in (all_methods or allowed)
-                      if any((m.last_four and n.endswith(m.last_four)) or m.id.endswith(n) for n in numbers)]
-    if not candidates:
-        matched_sources = [s for s, words in SOURCE_WORDS.items() if any(_word_in(w, text) for w in words)]
-        if "gift_card" in matched_sources and "credit_card" in matched_sources and "gift card" in text:
-            matched_sources.remove("credit_card")  # "gift card" also contains "card"
-        candidates = [m for m in (all_methods or allowed) if m.source in matched_sources]
-    if not candidates and original_id and any(w in text for w in ORIGINAL_WORDS):
-        candidates = [m for m in (all_methods or allowed) if m.id == original_id]
+            not_allowed_reason: str | None = None, all_methods: list[PaymentMethod] | None = None,
+            current: str | None = None) -> Resolution:
+    """Pick one of `allowed` from the customer's words: an id, the last four digits or the gift card's
+    number, a gift card's balance ("the one with $12.50"), a brand, a kind ("paypal", "gift card"),
+    "the original one", or "the other one" (not `current`). Words that fit several methods pick none:
+    the question then lists them."""
+    text = NOT_THIS.sub(" ", str(mention).lower())  # "my card instead of paypal": paypal is not the pick
+    methods = all_methods or allowed
+    candidates = _named(text, methods, original_id)
+    if current and OTHER_WORDS.search(text):
+        candidates = [m for m in (candidates or methods) if m.id != current]
+    brands = [b for b in BRANDS if _word_in(b, text)]
+    if brands and not any(m.brand and m.brand.lower() in brands for m in methods):
+        return Rejected(f"I don't see a {brands[0].title()} card among your payment methods")
     if not candidates:
         return Unrecognised()
-    usable = [m for m in candidates if m.id in {a.id for a in allowed}]
-    if not usable:
-        return Rejected(not_allowed_reason or f"{candidates[0].label()} can't be used for this")
-    if len({m.id for m in usable}) > 1:
-        gift = [m for m in usable if m.source == "gift_card"]
-        if len(gift) > 1 or len({m.source for m in usable}) > 1:
-            return Unrecognised()  # ambiguous: the question offers them one by one
-    return Resolved(usable[0].id)
+    if len(candidates) > 1:
+        return Unrecognised()  # several fit ("my gift card" with two of them): the question lists them
+    chosen = candidates[0]
+    if chosen.id not in {a.id for a in allowed}:
+        return Rejected(not_allowed_reason or f"{chosen.label()} can't be used for this")
+    return Resolved(chosen.id)
+
+
+def _named(text: str, methods: list[PaymentMethod], original_id: str | None) -> list[PaymentMethod]:
+    by_id = {m.id: m for m in methods}
+    found = [by_id[i] for i in re.findall(r"(?:gift_card|paypal|credit_card)_\d+", text) if i in by_id]
+    if found:
+        return found
+    numbers = re.findall(r"\b\d{4,}\b", text)
+    found = [m for m in methods if any((m.last_four and n.endswith(m.last_four)) or m.id.endswith(n) for n in numbers)]
+    if found:
+        return found
+    amounts = [float(a.replace(",", "")) for a in re.findall(r"\$?\b(\d[\d,]*\.\d{2}|\d+)\s*(?:dollars|\$|bucks)?",
+                                                             text)]
+    found = [m for m in methods if m.source == "gift_card" and any(abs((m.balance or -1) - a) < 0.005
+                                                                   for a in amounts)]
+    if found:
+        return found
+    brands = [b for b in BRANDS if _word_in(b, text)]
+    if brands:
+        return [m for m in methods if m.brand and m.brand.lower() in brands]
+    sources = [s for s, words in SOURCE_WORDS.items() if any(_word_in(w, text) for w in words)]
+    if "gift_card" in sources and "credit_card" in sources and "gift card" in text:
+        sources.remove("credit_card")  # "gift card" also contains "card"
+    found = [m for m in methods if m.source in sources]
+    if found:
+        return found
+    if original_id and any(w in text for w in ORIGINAL_WORDS):
+        return [m for m in methods if m.id == original_id]
+    return []
 
 
 def _word_in(word: str, text: str) -> bool:

@@ -48,7 +48,8 @@ def build_messages(request: UnderstandingRequest, processes: list[ProcessSpec]) 
         q = request.question
         state["question"] = {
             "slot": q.slot, "kind": q.kind, "multiple": q.multiple,
-            "choices": [{"value": c.value, "label": c.label} for c in q.choices],
+            "choices": [{"value": c.value, "label": c.label, **({"also": list(c.aliases)} if c.aliases else {})}
+                        for c in q.choices],
         }
     catalogue = "\n".join(describe(p) for p in processes)
     system = f"{RULES}\n\nProcesses:\n{catalogue}\n\nConversation state:\n{json.dumps(state, default=str)}"

@@ -13,19 +13,20 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from . import extractors
 
 _IDENTITY = [
     re.compile(r"\b(?:my )?e-?mail(?: address)?(?: is)?:?\s*\S+@\S+", re.I),
-    re.compile(r"\S+@\S+\.\S+"),
-    re.compile(r"\b(?:my name is|my name's|name is|name's|i am|i'm|im|this is|it's|its)\s+[A-Z][a-z'\-]+\s+"
-               r"[A-Z][a-z'\-]+", re.I),
-    re.compile(r"^\s*(?:(?:hi|hello|hey)[,!]?\s+)?[A-Z][a-z'\-]+\s+[A-Z][a-z'\-]+(?=\s+here\b|\s*,|\s+from\b)"),
+    extractors.EMAIL,
+    extractors.NAME_CUES, extractors.NAME_FIRST, extractors.NAME_LOWER,
     re.compile(r"\b(?:zip|zipcode|postal code)(?: code)?(?: is)?:?\s*\d{5}\b", re.I),
     re.compile(r"(?<![\d#w])\b\d{5}\b"),
 ]
-_STREET = re.compile(r"\b\d+[A-Za-z]?\s+(?:[A-Za-z]+\s+){0,3}(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|"
-                     r"boulevard|blvd|way|court|ct|place|pl|parkway|pkwy|terrace|circle|trail|highway)\b[^.?!]*",
-                     re.I)
+_STREET_NAME = (r"\b\d+[A-Za-z]?\s+(?:[A-Za-z]+\s+){0,3}(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|"
+                r"boulevard|blvd|way|court|ct|place|pl|parkway|pkwy|terrace|circle|trail|highway)\b")
+# An address runs to its zip code (what follows it is the customer talking again), or to the next comma.
+_STREET = re.compile(rf"{_STREET_NAME}(?:[^.?!]*?\b\d{{5}}(?:-\d{{4}})?\b(?:,?\s*(?:usa|us)\b)?|[^,.?!]*)", re.I)
+_OPENING = re.compile(r"^\s*(?:(?:wait|oh|um+|uh+|hmm+|well|actually|ok so|okay so|so)\b[,.!]?\s*)+", re.I)
 _ORDER = re.compile(r"#?\s?\bW\s?\d{7}\b|#\s?\d{7}\b", re.I)
 
 
@@ -34,7 +35,7 @@ CLASSIFY_CHARS = 400  # a request is stated up front; a long ramble only dilutes
 
 def normalise(text: str) -> str:
     """What the intent depends on: identity facts and ids removed, numbers folded, repeats collapsed."""
-    text = text[:CLASSIFY_CHARS]
+    text = _OPENING.sub("", text[:CLASSIFY_CHARS])
     text = re.sub(r"\b(\w+)(?:\W+\1\b)+", r"\1", text, flags=re.I)
     text = _STREET.sub(" address ", text)
     for pattern in _IDENTITY:

@@ -12,18 +12,26 @@ import re
 from rapidfuzz import fuzz, process as fuzzy
 
 from ....state.frames import Choice
+from ...matching import alias_in, has_phrase as _has
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 ORDER_ID = re.compile(r"#?\s?\bW\s?(\d{7})\b|#\s?(\d{7})\b|\border(?: number| id| no\.?| #)?\s*:?\s*#?(\d{7})\b", re.I)
 ZIP = re.compile(r"(?<![\d#W])\b(\d{5})\b(?!\d)")
 ZIP_CUE = re.compile(r"\b(zip|zipcode|postal|postcode|post code|area code)\b", re.I)
-NAME_FIRST = re.compile(r"(?:^|[.!?]\s+)(?:(?:hi|hello|hey)[,!]?\s+)?([A-Z][a-z'\-]+)\s+([A-Z][a-z'\-]+)"
-                        r"(?:\s+here\b|\s*,|\s+from\b|\s+\d{5}\b)")
+# "Grace Okafor here", "hi, Liam Carter, 30307", "Mia Castillo 94110": a name opening a sentence, told by
+# what follows it. Capitalised, unless "here" or a zip makes clear it is a name.
+NAME_FIRST = re.compile(r"(?:^|[.!?]\s+)(?:(?i:hi|hello|hey)[,!]?\s+)?([A-Z][a-z'\-]+)\s+([A-Z][a-z'\-]+)"
+                        r"(?=\s+(?i:here)\b|\s*,|\s+(?i:from)\b|\s+(?i:zip)|\s*\d{5}\b)")
+NAME_LOWER = re.compile(r"(?:^|[.!?]\s+)(?:(?:hi|hello|hey)[,!]?\s+)?([a-z][a-z'\-]+)\s+([a-z][a-z'\-]+)"
+                        r"(?=\s+here\b)", re.I)
 NAME_CUES = re.compile(
     r"\b(?:my name is|my name's|name is|name's|i am|i'm|im|this is|it's|its|call me)\s+"
     r"([A-Z][a-z'\-]+)\s+([A-Z][a-z'\-]+)", re.I)
+NAME_THEN_ZIP = re.compile(r"\b[A-Za-z][a-z'\-]+\s+[A-Za-z][a-z'\-]+,?\s+(?:zip\s*(?:code)?\s*(?:is)?:?\s*)?(\d{5})\b",
+                           re.I)
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
-            "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "eighth": 8, "ninth": 9, "last": -1}
+            "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "eighth": 8, "ninth": 9, "last": -1,
+            "latest": -1, "newest": -1, "recent": -1}
 # "one", "two" pick a numbered choice only in a short answer ("two", "number two"), not in "the one with …"
 CARDINALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
 NOT_NAMES = {"looking", "trying", "calling", "writing", "here", "not", "so", "very", "just", "also", "really",
@@ -59,6 +67,9 @@ def order_ids(text: str) -> list[str]:
 def zip_code(text: str, expected: bool = False) -> str | None:
     """A 5-digit zip, when the text says it is one or a zip is what was asked."""
     without_orders = ORDER_ID.sub(" ", text)
+    after_name = NAME_THEN_ZIP.search(without_orders)
+    if after_name and person_name(text) is not None:
+        return after_name.group(1)
     match = ZIP.search(without_orders)
     if match and (expected or ZIP_CUE.search(text) or NAME_CUES.search(text)):
         return match.group(1)
@@ -66,7 +77,7 @@ def zip_code(text: str, expected: bool = False) -> str | None:
 
 
 def person_name(text: str, expected: bool = False) -> tuple[str, str] | None:
-    for pattern in (NAME_CUES, NAME_FIRST):
+    for pattern in (NAME_CUES, NAME_FIRST, NAME_LOWER):
         match = pattern.search(text)
         if match and match.group(1).lower() not in NOT_NAMES and match.group(2).lower() not in NOT_NAMES:
             return match.group(1).title(), match.group(2).title()
@@ -76,10 +87,6 @@ def person_name(text: str, expected: bool = False) -> tuple[str, str] | None:
         if 2 <= len(words) <= 3 and len(rest.strip()) < 40 and not any(w.lower() in NOT_NAMES for w in words):
             return words[0].title(), words[1].title()
     return None
-
-
-def _has(phrase: str, text: str) -> bool:
-    return re.search(rf"(?<![a-z']){re.escape(phrase)}(?![a-z'])", text) is not None
 
 
 def yes_no(text: str) -> bool | None:
@@ -122,13 +129,33 @@ def choice(text: str, choices: list[Choice], multiple: bool = False) -> list[Cho
         picked = [choices[p - 1] if p > 0 else choices[-1] for p in positions if abs(p) <= len(choices)]
         return picked if multiple else picked[:1]
     for c in choices:
-        for alias in c.aliases:
-            alias = str(alias).lower()
-            if len(alias) >= 2 and (_has(alias, lowered) or (alias.isdigit() and re.search(rf"{alias}\b", lowered))):
-                picked.append(c)
-                break
+        if any(alias_in(str(alias), lowered) for alias in c.aliases):
+            picked.append(c)
     if picked:
         return picked if multiple else (picked[:1] if len(picked) == 1 else [])
-    best = fuzzy.extractOne(lowered, {i: c.label.lower() for i, c in enumerate(choices)},
-                            scorer=fuzz.partial_ratio, score_cutoff=85)
-    return [choices[best[2]]] if best else []
+    if len(re.sub(r"[^a-z]", "", lowered)) < 4:
+        return []  # too little to compare with the labels
+    numbers = re.findall(r"\d{3,}", lowered)  # "gift card 1005003" is not "gift card 1005004", however alike
+    labels = {i: c.label.lower() for i, c in enumerate(choices) if all(n in c.label for n in numbers)}
+    scored = fuzzy.extract(lowered, labels, scorer=fuzz.partial_ratio, score_cutoff=85, limit=2) if labels else []
+    if not scored or (len(scored) > 1 and scored[1][1] == scored[0][1]):
+        return []  # nothing close, or two equally close ("gift card" with two gift cards)
+    return [choices[scored[0][2]]]
+
+
+def mentions_any(text: str, choices: list[Choice]) -> bool:
+    """Does the text name any offered choice, even ambiguously ("my gift card" with two gift cards)?"""
+    lowered = text.lower()
+    return any(alias_in(str(a), lowered) or str(c.value).lower() in lowered for c in choices for a in c.aliases)
+
+
+STREET_AND_ZIP = re.compile(r"\b\d+[A-Za-z]?\s+[A-Za-z][A-Za-z .'\-]+.*\b\d{5}\b", re.S)
+
+
+def looks_like_address(text: str) -> bool:
+    """A street with a number and a zip code somewhere after it."""
+    return STREET_AND_ZIP.search(text) is not None
+
+PAYMENT_WORDS = re.compile(r"\b(paypal|pay pal|credit card|card|visa|mastercard|amex|american express|discover|"
+                           r"gift ?card|store credit|website credit|original (?:payment|method|card)|"
+                           r"same (?:card|method|payment)|paid with|i paid|whatever i paid)\b", re.I)

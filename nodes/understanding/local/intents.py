@@ -24,6 +24,8 @@ META_EXAMPLES: dict[str, tuple[str, ...]] = {
         "the new address is 45 Oak Ave, Springfield, IL 62704", "wait for the restock", "refund me",
         "I'd rather have my money back", "I'll wait", "send it again", "the cheaper one", "black, wireless",
         "make it the 8 inch version", "the glass one in brown", "it's for order 1234567", "ending in 66",
+        "i don't mind waiting a week", "i can wait a week", "i'll wait for it", "waiting is fine",
+        "i don't mind", "that's fine with me", "no problem, go ahead", "i'd rather have the refund",
     ),
     CANCEL: (
         "never mind", "forget it", "cancel that", "stop", "forget about it", "nevermind", "let's drop it",
@@ -54,5 +56,7 @@ META_EXAMPLES: dict[str, tuple[str, ...]] = {
         "look up my mother's account", "I'm asking for my brother's order", "can you check another customer",
         "what is the status of my neighbour's order", "tell me about someone else's account",
         "my colleague's order, can you cancel it", "show me the orders of jane@example.com as well",
+        "can you tell me what my friend ordered", "what did my friend order", "look up my friend's account",
+        "what did my sister buy", "tell me what my husband bought", "check the order my roommate placed",
     ),
 }

@@ -1,6 +1,14 @@
 """The local understander: intent classification plus typed extraction, read in the context of
 the active process's question. Deterministic: the same message in the same context always
 gives the same commands.
+
+The decision, in order:
+1. an answer to a question offering processes (clarify, "what went wrong?") picks one;
+2. a clear cancel, request for a person, or request about another customer;
+3. requests for processes, clause by clause ("cancel #W1 … also return the lamp");
+4. otherwise an answer to the pending question, values volunteered for the active process
+   (corrections and additions), identification, small talk, out of scope, goodbye;
+5. otherwise a weak guess at a process, or a question which of two is meant.
 """
 
 from __future__ import annotations
@@ -27,17 +35,26 @@ from ...catalogue import Catalogue
 from ...process_spec import ProcessSpec
 from ..base import ActiveQuestion, UnderstandingRequest
 from . import extractors as x
-from .classifier import classifier_for
+from .classifier import classifier_for, normalise
 from .intents import CANCEL, CHITCHAT, GOODBYE, INFORM, META_EXAMPLES, OTHER_CUSTOMER, OUT_OF_SCOPE
 
 REQUEST_CONFIDENCE = 0.4      # a clause is a request for a process
 DIGRESSION_CONFIDENCE = 0.6   # a request overrides an answer to the pending question
+QUESTION_DIGRESSION = 0.45    # … more easily when it is itself a question ("do you have it in black?")
+QUESTION = re.compile(r"\?\s*$|^\s*(?:wait,?\s*)?(?:do you|can you|is there|are there|what|which|how|where|when|does)\b",
+                      re.I)
 CLARIFY_MARGIN = 0.12         # two processes closer than this: ask which
 TEXT_KINDS = {"items", "item_changes", "payment_method", "address", "product", "text", "choice", "reason"}
+LIST_KINDS = {"items"}
 CORRECTION_CUES = re.compile(r"\b(instead|actually|i meant|i mean|sorry|rather|change|switch|not the|make it|"
-                             r"wait|also|as well|too|add|plus|and the|another|oh and|one more)\b", re.I)
-ADDITION_CUES = re.compile(r"\b(also|as well|too|add|plus|and the|another|one more|oh and)\b", re.I)
+                             r"wait|also|as well|too|add|plus|and the|another|oh and|one more|other|different|"
+                             r"just|only|except|without|remove|drop)\b", re.I)
+# Said with these, a new value for a list slot is read against the old one (added to, taken from, narrowed).
+MERGE_CUES = re.compile(r"\b(also|as well|too|add|plus|and the|another|oh and|one more|instead|rather than|"
+                        r"not the|except|without|remove|drop|just|only)\b", re.I)
 CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s+(?:and also|also|and then|then|plus)\s+(?=[a-z])", re.I)
+SAME_AS = re.compile(r"same\s+(?:\w+\s+){0,2}as\s+(?:(?:my|the|for|in|on|that|of)\s+)*(?:order\s*)?#?\s?W?\d{7}",
+                     re.I)
 IDENTITY = ("email", "first_name", "last_name", "zip")
 
 
@@ -58,29 +75,36 @@ class LocalUnderstander:
         best, confidence = ranking[0]
         question = request.question
         active = request.active_process
+        identity = self._identity(text)
 
         if question is not None and question.kind == "process":
-            return self._pick_process(text, question, ranking)
+            return self._pick_process(text, question, ranking, identity)
         if best == CANCEL and confidence >= 0.5 and active:
             return Understanding(commands=[CancelProcess()], confidence=confidence)
         if best == "human_handoff" and confidence >= 0.45:
-            return Understanding(commands=[HumanHandoff()], confidence=confidence)
-        if best == OTHER_CUSTOMER and confidence >= 0.5:
-            return Understanding(commands=[OtherCustomer()], confidence=confidence)
+            return Understanding(commands=[*identity, HumanHandoff()], confidence=confidence)
+        if best == OTHER_CUSTOMER and confidence >= 0.45:
+            return Understanding(commands=[c for c in identity if c.slot == "email"] + [OtherCustomer()],
+                                 confidence=confidence)
 
-        # Something other than an answer, said clearly: a new request, small talk, out of scope, goodbye.
-        requests = self._requests(text, active)
-        elsewhere = best not in (INFORM, active) and confidence >= DIGRESSION_CONFIDENCE
-        answers = [] if question is None or (elsewhere and not self._typed_answer(question, text)) \
-            else self._answer(question, text)
-        identity = self._identity(text, request)
+        requests = self._requests(text, active, bool(identity))
+        threshold = QUESTION_DIGRESSION if QUESTION.search(text) else DIGRESSION_CONFIDENCE
+        elsewhere = best not in (INFORM, active) and confidence >= threshold
+        typed = question is not None and self._typed_answer(question, text)
+        answers = []
+        if question is not None and (typed or not elsewhere):
+            answers = self._answer(question, text, request)
+        if typed and len(requests) == 1 and requests[0][2] == text:
+            requests = []  # "to my gift card" answers the refund question; it is not a payment change
         commands: list[Command] = []
         for name, _, chunk in requests:
             commands.append(StartProcess(process=name, slots=self._slots(self.requests[name], chunk)))
+        guesses: list[SetSlot] = []
         if requests:
             commands += identity
         else:
-            commands += answers + self._volunteered(text, request, answers)
+            firm, guesses = self._volunteered(text, request, answers)
+            commands += answers + firm
             if not answers and identity and not request.customer_identified and active is None:
                 # "hi, it's jane@example.com": identification is a process of its own
                 commands.append(StartProcess(process="identify_customer",
@@ -88,22 +112,32 @@ class LocalUnderstander:
             elif active is None or not answers:
                 commands += [c for c in identity if c not in commands]
         if not requests and not answers:
-            meta = self._meta(best, confidence, text, question)
-            if meta is not None:
+            meta = self._meta(text, question)
+            if isinstance(meta, (OutOfScope, Goodbye)) or (meta is not None and not commands):
                 commands.append(meta)
+            elif meta is None and guesses:
+                commands += guesses
             elif not commands and best == active and active in self.requests:
                 commands += [SetSlot(slot=s.name, value=s.value) for s in self._slots(self.requests[active], text)]
             elif not commands:
                 commands += self._weak_request(ranking, text)
         return Understanding(commands=commands, confidence=round(float(confidence), 3))
 
-    def _meta(self, best: str, confidence: float, text: str, question: ActiveQuestion | None) -> Command | None:
-        if best == GOODBYE and confidence >= 0.45 and (question is None or question.kind != "yes_no"):
+    def _meta(self, text: str, question: ActiveQuestion | None) -> Command | None:
+        """Small talk, out of scope or goodbye, in the whole message or in one of its sentences."""
+        found: list[tuple[str, float, str]] = []
+        for part in [text, *[c for c in CLAUSE_SPLIT.split(text) if c and c.strip()]]:
+            name, confidence = self.classifier.rank(part)[0]
+            found.append((name, confidence, part))
+        for name, confidence, part in found:
+            if name == OUT_OF_SCOPE and confidence >= 0.4:
+                request = x.EMAIL.sub("", part).strip(" ,.") or part
+                return OutOfScope(request=request[:300])
+        name, confidence, _ = found[0]
+        if name == GOODBYE and confidence >= 0.45 and (question is None or question.kind != "yes_no"):
             return Goodbye()
-        if best == CHITCHAT and confidence >= 0.4:
+        if any(n == CHITCHAT and c >= 0.4 for n, c, _ in found):
             return ChitChat()
-        if best == OUT_OF_SCOPE and confidence >= 0.4:
-            return OutOfScope(request=text[:300])
         return None
 
     def _weak_request(self, ranking: list[tuple[str, float]], text: str) -> list[Command]:
@@ -118,17 +152,30 @@ class LocalUnderstander:
 
     def _typed_answer(self, question: ActiveQuestion, text: str) -> bool:
         """Does the text hold a value of the asked kind (not just words that might be one)?"""
-        if question.kind in ("yes_no", "email", "zip", "order_id", "identity", "person_name"):
-            return bool(self._answer(question, text))
-        return bool(x.choice(text, question.choices, question.multiple))
+        if question.kind == "order_id":
+            return bool(x.order_ids(text)) or x.mentions_any(text, question.choices)
+        if question.kind in ("yes_no", "email", "zip", "identity", "person_name"):
+            return bool(self._answer(question, text, None))
+        if question.kind == "address":
+            return x.looks_like_address(text) or bool(SAME_AS.search(text))
+        if question.kind == "payment_method" and x.PAYMENT_WORDS.search(text):
+            return True
+        return x.mentions_any(text, question.choices)
 
     # -- requests ------------------------------------------------------------------------
 
-    def _requests(self, text: str, active: str | None) -> list[tuple[str, float, str]]:
-        """(process, confidence, the part of the text about it), in the order the customer said them."""
+    def _requests(self, text: str, active: str | None, identified_in_text: bool = False
+                  ) -> list[tuple[str, float, str]]:
+        """(process, confidence, the part of the text about it), in the order the customer said them.
+        Identity facts in the text are identification, not a request to "log in"."""
         found: list[tuple[str, float, str]] = []
         for clause in [c for c in CLAUSE_SPLIT.split(text) if c and c.strip()]:
-            name, confidence = self.classifier.rank(clause)[0]
+            ranking = self.classifier.rank(clause)
+            name, confidence = ranking[0]
+            if name == INFORM and active is None:
+                # With nothing going on there is nothing to answer: a close request is meant.
+                name, confidence = next(((n, p) for n, p in ranking if n in self.requests), ("", 0.0))
+                confidence = confidence if confidence >= 0.3 else 0.0
             if name in self.requests and confidence >= REQUEST_CONFIDENCE:
                 if found and found[-1][0] == name:
                     found[-1] = (name, max(confidence, found[-1][1]), f"{found[-1][2]} {clause}")
@@ -140,20 +187,21 @@ class LocalUnderstander:
             name, confidence = self.classifier.rank(text)[0]
             if name in self.requests and confidence >= REQUEST_CONFIDENCE:
                 found.append((name, confidence, text))
-        return [r for r in found if r[0] != active]
+        return [r for r in found if r[0] != active and not (identified_in_text and r[0] == "identify_customer")]
 
-    def _pick_process(self, text: str, question: ActiveQuestion, ranking) -> Understanding:
+    def _pick_process(self, text: str, question: ActiveQuestion, ranking, identity: list[SetSlot]) -> Understanding:
         picked = x.choice(text, question.choices)
         if picked:
             name = str(picked[0].value)
         else:
             name = next((n for n, p in ranking if n in self.requests and p >= 0.3), "")
         if name in self.requests:
-            return Understanding(commands=[StartProcess(process=name, slots=self._slots(self.requests[name], text))])
-        best, confidence = ranking[0]
-        if best == CANCEL:
+            # "3" or "the exchange" only picks; a longer answer may also say what it is about
+            slots = self._slots(self.requests[name], text) if len(text.split()) > 3 else []
+            return Understanding(commands=[StartProcess(process=name, slots=slots), *identity])
+        if ranking[0][0] == CANCEL:
             return Understanding(commands=[CancelProcess()])
-        return Understanding(commands=[])
+        return Understanding(commands=list(identity))
 
     # -- values --------------------------------------------------------------------------
 
@@ -161,8 +209,8 @@ class LocalUnderstander:
         values: list[SlotValue] = []
         for slot in spec.slots:
             value = self._typed(slot.kind, text)
-            if value is None and slot.kind in TEXT_KINDS:
-                value = text
+            if value is None and (slot.kind in TEXT_KINDS or slot.kind == "order_id"):
+                value = text  # "the pending one", "the kettle order": the process matches it to an order
             if value is not None:
                 values.append(SlotValue(name=slot.name, value=value))
         return values
@@ -170,7 +218,7 @@ class LocalUnderstander:
     @staticmethod
     def _typed(kind: str, text: str, expected: bool = False) -> JsonValue | None:
         if kind == "order_id":
-            found = x.order_ids(text)
+            found = x.order_ids(SAME_AS.sub(" ", text))  # "the same address as #W…" names another order
             return found[0] if found else None
         if kind == "email":
             found = x.emails(text)
@@ -182,57 +230,89 @@ class LocalUnderstander:
             return None if answer is None else ("yes" if answer else "no")
         return None
 
-    def _identity(self, text: str, request: UnderstandingRequest, expected: bool = False) -> list[SetSlot]:
+    @staticmethod
+    def _identity(text: str, expected_name: bool = False, expected_zip: bool = False) -> list[SetSlot]:
         found: list[SetSlot] = []
         emails = x.emails(text)
         if emails:
             found.append(SetSlot(slot="email", value=emails))
-        name = x.person_name(text, expected)
+        name = x.person_name(text, expected_name)
         if name:
             found += [SetSlot(slot="first_name", value=name[0]), SetSlot(slot="last_name", value=name[1])]
-        zip_code = x.zip_code(text, expected)
+        zip_code = x.zip_code(text, expected_zip)
         if zip_code:
             found.append(SetSlot(slot="zip", value=zip_code))
         return found
 
-    def _answer(self, question: ActiveQuestion, text: str) -> list[SetSlot]:
+    def _answer(self, question: ActiveQuestion, text: str, request: UnderstandingRequest | None) -> list[SetSlot]:
         """What the text says in answer to the pending question."""
         kind, slot = question.kind, question.slot
-        if kind == "identity":
-            return self._identity(text, None, expected=True)
+        if kind == "identity":  # a bare "liam carter" is a name here, "oops typo, 60614" is not
+            return self._identity(text, expected_name=not re.search(r"\d", text), expected_zip=True)
+        if kind == "person_name":
+            return self._identity(text, expected_name=True)
         if kind in ("email", "zip", "yes_no"):
             value = self._typed(kind, text, expected=True)
+            if kind == "zip" and value is None:
+                return self._identity(text)
             return [SetSlot(slot=slot, value=value)] if value is not None else []
-        if kind == "person_name":
-            name = x.person_name(text, expected=True)
-            return [SetSlot(slot="first_name", value=name[0]), SetSlot(slot="last_name", value=name[1])] if name else []
-        picked = x.choice(text, question.choices, question.multiple)
-        if picked:
-            value = [c.value for c in picked] if question.multiple else picked[0].value
-            return [SetSlot(slot=slot, value=value)]
-        if kind == "order_id":
+        if kind not in ("items",):  # items are read by the process: it knows duplicates, "both", positions
+            picked = x.choice(text, question.choices, question.multiple)
+            if picked:
+                value = [c.value for c in picked] if question.multiple else picked[0].value
+                return [SetSlot(slot=slot, value=value)]
+        if kind == "order_id":  # descriptions ("the pending one", "the latest") were matched as choices above
             found = x.order_ids(text)
             return [SetSlot(slot=slot, value=found[0])] if found else []
         if kind in TEXT_KINDS:
+            if request is not None and self._corrects_something_else(text, request):
+                return []  # "sorry, it's #W1004003": a correction, not an answer to this question
             return [SetSlot(slot=slot, value=text)]
         return []
 
-    def _volunteered(self, text: str, request: UnderstandingRequest, answers: list[SetSlot]) -> list[SetSlot]:
-        """Facts the customer adds that were not asked for: identity, and new values for the active
-        process's slots (corrections and additions, recognised from their cues)."""
-        answered = {a.slot for a in answers}
-        found: list[SetSlot] = []
+    @staticmethod
+    def _names_a_value(kind: str, text: str) -> bool:
+        """'ok, use paypal' at the confirmation names a payment method: a change, not just a yes."""
+        if kind == "payment_method":
+            return bool(x.PAYMENT_WORDS.search(text))
+        if kind == "address":
+            return x.looks_like_address(text) or bool(SAME_AS.search(text))
+        return False
+
+    def _corrects_something_else(self, text: str, request: UnderstandingRequest) -> bool:
         active = self.requests.get(request.active_process or "")
         if active is None:
-            return found
+            return False
+        rest = normalise(text)
         for slot in active.slots:
-            if slot.name in answered or slot.name in IDENTITY:
+            typed = self._typed(slot.kind, text) if slot.kind not in ("yes_no",) else None
+            if typed is not None and slot.name in request.filled_slots and typed != request.filled_slots[slot.name]:
+                return len(rest.split()) <= 8  # a short message around the new value
+        return False
+
+    def _volunteered(self, text: str, request: UnderstandingRequest, answers: list[SetSlot]
+                     ) -> tuple[list[SetSlot], list[SetSlot]]:
+        """Facts the customer adds that were not asked for: new values for the active process's slots
+        (corrections and additions, recognised from their cues), and, when they did not answer the
+        question, what the text may say for the slots still empty (the process decides)."""
+        answered = {a.slot for a in answers}
+        found: list[SetSlot] = []
+        guesses: list[SetSlot] = []
+        active = self.requests.get(request.active_process or "")
+        if active is None:
+            return found, guesses
+        asked = request.question.slot if request.question else None
+        for slot in active.slots:
+            if slot.name in answered or slot.name in IDENTITY or slot.name == asked:
                 continue
             typed = self._typed(slot.kind, text)
             if typed is not None and slot.kind != "yes_no":
                 if request.filled_slots.get(slot.name) != typed:
                     found.append(SetSlot(slot=slot.name, value=typed))
-            elif slot.kind in TEXT_KINDS and slot.name in request.filled_slots and CORRECTION_CUES.search(text):
-                extend = bool(slot.kind in ("items", "item_changes") and ADDITION_CUES.search(text))
-                found.append(SetSlot(slot=slot.name, value=text, extend=extend))
-        return found
+            elif slot.kind in TEXT_KINDS and slot.name in request.filled_slots:
+                if self._names_a_value(slot.kind, text) or CORRECTION_CUES.search(text):
+                    merge = slot.kind in LIST_KINDS and bool(MERGE_CUES.search(text))
+                    found.append(SetSlot(slot=slot.name, value=text, extend=merge))
+            elif slot.kind in TEXT_KINDS and not answers and request.question is not None:
+                guesses.append(SetSlot(slot=slot.name, value=text))
+        return found, guesses

@@ -1,0 +1,33 @@
+"""Matching what a customer says against names: "tshirt" for "T-Shirt", "the kettle", "ending in 66"."""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz
+
+
+def has_phrase(phrase: str, text: str) -> bool:
+    return re.search(rf"(?<![a-z']){re.escape(phrase)}(?![a-z'])", text) is not None
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def alias_in(alias: str, lowered: str) -> bool:
+    """`alias` named in the text: as words, or written together ("tshirt" for "T-Shirt"), or with a typo in a
+    long word; a number alias must stand alone ("66" in "ending in 66")."""
+    alias = alias.lower().strip()
+    if len(alias) < 2:
+        return False
+    if alias.isdigit():
+        return re.search(rf"(?<![\dw#]){alias}(?!\d)", lowered) is not None  # not inside "#W1005002"
+    if has_phrase(alias, lowered):
+        return True
+    words = re.findall(r"[a-z0-9]+", lowered)
+    target = _squash(alias)
+    joined = set(words) | {a + b for a, b in zip(words, words[1:])} | {w.rstrip("s") for w in words}
+    if target in joined or target.rstrip("s") in joined:
+        return True
+    return len(target) >= 6 and any(len(w) >= 5 and fuzz.ratio(target, w) >= 88 for w in joined)
