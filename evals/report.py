@@ -18,7 +18,28 @@ COUNTING = ("Tokens are counted with langchain_core.messages.utils.count_tokens_
             "the endpoint's usage.")
 
 
-def ratios(summaries: dict[str, SystemSummary]) -> dict[str, float]:
+def per_task(run: EvalRun) -> dict[str, float]:
+    """The comparison task by task (the same task and trial in both systems)."""
+    from statistics import median
+
+    process = {(r.task_id, r.trial): r for r in run.results if r.system == "process"}
+    react = {(r.task_id, r.trial): r for r in run.results if r.system == "react"}
+    pairs = [(process[k], react[k]) for k in process if k in react and react[k].input_tokens and process[k].model_calls]
+    if not pairs:
+        return {}
+    reduction = [1 - p.input_tokens / r.input_tokens for p, r in pairs]
+    calls = [r.model_calls / p.model_calls for p, r in pairs]
+    return {
+        "per task: median input token reduction": round(median(reduction), 4),
+        "per task: lowest input token reduction": round(min(reduction), 4),
+        "per task: median react/process model calls": round(median(calls), 2),
+        "per task: lowest react/process model calls": round(min(calls), 2),
+        "per task: share with >= 80% fewer input tokens": round(sum(x >= 0.8 for x in reduction) / len(pairs), 4),
+        "per task: share with >= 3x fewer model calls": round(sum(x >= 3 for x in calls) / len(pairs), 4),
+    }
+
+
+def ratios(summaries: dict[str, SystemSummary], run: EvalRun | None = None) -> dict[str, float]:
     p, r = summaries.get("process"), summaries.get("react")
     if not p or not r:
         return {}
@@ -31,6 +52,8 @@ def ratios(summaries: dict[str, SystemSummary]) -> dict[str, float]:
         out["input token reduction"] = round(1 - p.input_tokens / r.input_tokens, 4)
     if p.model_calls:
         out["react/process model calls"] = round(r.model_calls / p.model_calls, 2)
+    if run is not None:
+        out.update(per_task(run))
     return out
 
 
@@ -103,7 +126,7 @@ def markdown(run: EvalRun, command: str) -> str:
              f"Machine: {platform.platform()}, Python {platform.python_version()}", ""]
     lines += ["| metric | " + " | ".join(run.summaries) + " |", "|---|" + "---|" * len(run.summaries)]
     lines += [f"| {label} | " + " | ".join(values) + " |" for label, values in rows(run)]
-    lines += ["", "Ratios: " + (", ".join(f"{k}: {v}" for k, v in ratios(run.summaries).items()) or "n/a"), "",
+    lines += ["", "Ratios: " + (", ".join(f"{k}: {v}" for k, v in ratios(run.summaries, run).items()) or "n/a"), "",
               COUNTING, ""]
     for note in run.notes:
         lines.append(f"Note: {note}")
@@ -126,7 +149,7 @@ def write(run: EvalRun, out: Path, command: str) -> None:
         for r in run.results:
             f.write(json.dumps({**r.model_dump(), "outside_model_s": r.outside_model_s}) + "\n")
     summary = {name: s.model_dump() for name, s in run.summaries.items()}
-    summary["ratios"] = ratios(run.summaries)
+    summary["ratios"] = ratios(run.summaries, run)
     summary["config"] = json.loads(run.config.model_dump_json())
     summary["token_counting"] = COUNTING
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
@@ -137,7 +160,7 @@ def write(run: EvalRun, out: Path, command: str) -> None:
 def print_summary(run: EvalRun) -> None:
     console = Console()
     console.print(table(run))
-    for key, value in ratios(run.summaries).items():
+    for key, value in ratios(run.summaries, run).items():
         console.print(f"{key}: {value}")
     for note in run.notes:
         console.print(f"note: {note}")

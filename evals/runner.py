@@ -88,7 +88,8 @@ def _init_worker(config_json: str, base_path: str) -> None:
                            api_key=os.environ.get("OPENAI_API_KEY") or "not-needed")
     if model is not None:
         nlu = "llm"
-    settings = Settings(home=home, data=config.data, nlu=nlu, llm_fallback_to_local=False)
+    # One checkpoint per turn: an eval needs no mid-turn crash recovery, and it is much faster.
+    settings = Settings(home=home, data=config.data, nlu=nlu, llm_fallback_to_local=False, durability="exit")
     first = base.copy(home / "store-0.db")
     assistant = Assistant(settings, backend=first, model=model,
                           checkpointer=sqlite_checkpointer(home / "conversations.db"))
@@ -109,7 +110,7 @@ def run_task(task: dict, trial: int, systems: list[str]) -> tuple[list[Conversat
     """Every wanted system on one task, one trial. Returns the results, or the reason it is unparsed."""
     from ..runtime import make_gateway
     from .runs import run_process, run_react
-    from .scoring import expected_state
+    from .scoring import ExpectedStore
     from .simulator.parse import Unparsed, parse
     from .simulator.play import play
 
@@ -121,7 +122,7 @@ def run_task(task: dict, trial: int, systems: list[str]) -> tuple[list[Conversat
         reader.close()
     if isinstance(parsed, Unparsed):
         return [], parsed.reason
-    expected = expected_state(task, base)
+    expected = ExpectedStore(task, base)
     results: list[ConversationResult] = []
     plan = None
     customer_messages = None

@@ -21,7 +21,7 @@ from ..tools.gateway.audit import AuditRow
 from ..tools.gateway.gateway import Gateway
 from .oracle import OracleReactModel, OracleUnderstandingModel, PlannedTurn, plan_from_audit
 from .results import ConversationResult
-from .scoring import score
+from .scoring import ExpectedStore, score_store
 
 WRITES = {name for name, op in OPERATIONS.items() if op.kind == "write"}
 OWNED_FIELDS = ("order_id", "user_id", "payment_method_id")
@@ -64,14 +64,15 @@ def violations(turns: list[Turn], backend: RetailBackend, user_id: str) -> list[
     return found
 
 
-def _finish(result: ConversationResult, task: dict, backend: RetailBackend, said: list[str], expected: dict) -> None:
-    verdict = score(task, backend.dump(), said, expected=expected)
+def _finish(result: ConversationResult, task: dict, backend: RetailBackend, said: list[str],
+            expected: ExpectedStore) -> None:
+    verdict = score_store(task, backend, said, expected)
     result.passed, result.db_match = verdict.passed, verdict.db_match
     result.missing_outputs, result.diff = verdict.missing_outputs, verdict.diff[:20]
 
 
 def run_process(task: dict, parsed: Any, assistant: Assistant, backend: RetailBackend, trial: int,
-                expected: dict, play: Callable, oracle: OracleUnderstandingModel | None = None
+                expected: ExpectedStore, play: Callable, oracle: OracleUnderstandingModel | None = None
                 ) -> tuple[ConversationResult, list[PlannedTurn]]:
     """Process calling with the rule-based customer; returns the result and the plan ReAct replays."""
     assistant.use_store(backend)
@@ -80,9 +81,11 @@ def run_process(task: dict, parsed: Any, assistant: Assistant, backend: RetailBa
     usage = getattr(assistant.understander, "usage", None)
     calls_before = len(usage.calls) if usage else 0
     marks: list[int] = []
+    call_marks: list[int] = []
 
     def before_send(utterance) -> None:
         marks.append(len(audit.rows(conversation=thread)))
+        call_marks.append(len(usage.calls) if usage else 0)
         if oracle is not None:
             oracle.prime(utterance.commands)
 
@@ -97,6 +100,7 @@ def run_process(task: dict, parsed: Any, assistant: Assistant, backend: RetailBa
     result.wall_s = time.perf_counter() - started
     rows = audit.rows(conversation=thread)
     marks.append(len(rows))
+    call_marks.append(len(usage.calls) if usage else 0)
     turns = []
     if transcript is not None:
         for i, turn in enumerate(transcript.turns):
@@ -106,11 +110,8 @@ def run_process(task: dict, parsed: Any, assistant: Assistant, backend: RetailBa
         result.input_tokens = sum(c.input_tokens for c in new_calls)
         result.output_tokens = sum(c.output_tokens for c in new_calls)
         result.model_s = sum(c.seconds for c in new_calls)
-        for turn in turns:
-            turn.model_calls = 1  # one understanding call per customer message, never more
-        if len(new_calls) < len(turns):  # an empty message is not sent to the model
-            for turn in turns[len(new_calls):]:
-                turn.model_calls = 0
+        for i, turn in enumerate(turns):  # at most one understanding call per customer message
+            turn.model_calls = call_marks[i + 1] - call_marks[i]
     _count(result, turns, backend, task["user_id"])
     said = [t.reply for t in turns]
     _finish(result, task, backend, said, expected)
@@ -133,7 +134,7 @@ class ModelTimer(BaseCallbackHandler):
             self.seconds += time.perf_counter() - self.started.pop(run_id)
 
 
-def run_react(task: dict, gateway: Gateway, model: Any, checkpointer: Any, trial: int, expected: dict,
+def run_react(task: dict, gateway: Gateway, model: Any, checkpointer: Any, trial: int, expected: ExpectedStore,
               customer_messages: list[str] | None = None, customer: Any = None) -> ConversationResult:
     """The ReAct baseline: replays `customer_messages` (oracle mode) or talks with a model-driven `customer`."""
     agent = build_react_agent(gateway, model, checkpointer=checkpointer)

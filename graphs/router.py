@@ -9,6 +9,7 @@ edges; `settle` releases finished processes and picks what runs next.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from langgraph.graph import START, StateGraph
@@ -28,13 +29,13 @@ from .process import ProcessGraph
 
 
 def build_router(services: Services, understander: Understander, *, fallback: Understander | None = None,
-                 checkpointer: Any = None, processes: tuple[Catalogue, dict[str, ProcessGraph]] | None = None
-                 ) -> CompiledStateGraph:
+                 shortcut: Callable | None = None, checkpointer: Any = None,
+                 processes: tuple[Catalogue, dict[str, ProcessGraph]] | None = None) -> CompiledStateGraph:
     catalogue, processes = processes or build_processes(services)
     graph = StateGraph(ConversationState, input_schema=RouterInput)
     graph.add_node("greet", greet)
     graph.add_node("listen", listen)
-    graph.add_node("understand", make_understand(understander, fallback))
+    graph.add_node("understand", make_understand(understander, fallback, shortcut))
     graph.add_node("apply", make_apply(catalogue))
     graph.add_node("settle", make_settle(catalogue))
     graph.add_node("respond", respond)

@@ -33,8 +33,9 @@ def _processes():
 def router_graph() -> CompiledStateGraph:
     settings = Settings()
     catalogue, builders = _processes()
-    understander, fallback = make_understander(settings, _services(), catalogue=catalogue)
-    return build_router(_services(), understander, fallback=fallback, processes=(catalogue, builders))
+    setup = make_understander(settings, _services(), catalogue=catalogue)
+    return build_router(_services(), setup.primary, fallback=setup.fallback, shortcut=setup.shortcut,
+                        processes=(catalogue, builders))
 
 
 def process_graph(name: str) -> CompiledStateGraph:

@@ -1,13 +1,16 @@
 """The understand node: the only node that may call a language model.
 
 It turns the customer's latest message, read in the context of the active process's
-question, into typed commands. If the configured understander fails (an unreachable model
-endpoint), the local one answers instead, so the conversation goes on.
+question, into typed commands. A short typed answer to the pending question ("yes", an email,
+"2") may be read without the model (`understanding/typed_answers.py`). If the configured
+understander fails (an unreachable model endpoint), the local one answers instead, so the
+conversation goes on.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from langchain_core.messages import AIMessage, HumanMessage
 
@@ -46,7 +49,8 @@ def request_from(state: ConversationState) -> UnderstandingRequest:
     )
 
 
-def make_understand(understander: Understander, fallback: Understander | None = None):
+def make_understand(understander: Understander, fallback: Understander | None = None,
+                    shortcut: Callable[[UnderstandingRequest], Understanding | None] | None = None):
     def understand(state: ConversationState) -> dict:
         request = request_from(state)
         changes: dict = {}
@@ -56,6 +60,9 @@ def make_understand(understander: Understander, fallback: Understander | None = 
                                  Utterance(key="conversation.too_long", text=TEMPLATES["too_long"])]
         if not request.text.strip():
             return {**changes, "understanding": Understanding(commands=[], confidence=0.0)}
+        quick = shortcut(request) if shortcut is not None else None
+        if quick is not None:
+            return {**changes, "understanding": quick}
         try:
             result = understander.understand(request)
         except Exception as exc:  # the conversation must go on: fall back to local understanding

@@ -54,9 +54,10 @@ class Assistant:
         self.gateway = make_gateway(self.settings, self.backend, faults)
         self.services = Services(gateway=self.gateway, role=self.settings.role)
         processes = build_processes(self.services)
-        self.understander, fallback = make_understander(self.settings, self.services, model, processes[0])
+        setup = make_understander(self.settings, self.services, model, processes[0])
+        self.understander = setup.primary
         self.checkpointer = checkpointer or sqlite_checkpointer(self.settings.checkpoints_path)
-        self.graph = build_router(self.services, self.understander, fallback=fallback,
+        self.graph = build_router(self.services, setup.primary, fallback=setup.fallback, shortcut=setup.shortcut,
                                   checkpointer=self.checkpointer, processes=processes)
 
     def use_store(self, backend: Any) -> None:
@@ -75,14 +76,15 @@ class Assistant:
     def send(self, thread_id: str, text: str) -> Reply:
         config = self._config(thread_id)
         snapshot = self.graph.get_state(config)
+        durability = self.settings.durability
         if snapshot.next and not snapshot.interrupts:
             # A turn was cut off (the program stopped mid-run): finish it first. Memoised steps and
             # idempotent writes make the replay safe.
-            self.graph.invoke(None, config)
+            self.graph.invoke(None, config, durability=durability)
             snapshot = self.graph.get_state(config)
         if not snapshot.interrupts:
-            self.graph.invoke({"messages": []}, config)  # a new conversation: greet and wait
-        self.graph.invoke(Command(resume=text), config)
+            self.graph.invoke({"messages": []}, config, durability=durability)  # a new conversation: greet, wait
+        self.graph.invoke(Command(resume=text), config, durability=durability)
         return self._reply(config)
 
     def _reply(self, config: dict) -> Reply:

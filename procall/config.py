@@ -25,9 +25,16 @@ class Settings(BaseSettings):
     openai_api_key: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY",
                                                                                    "PROCALL_OPENAI_API_KEY"))
     llm_timeout_s: float = 20.0
+    typed_answers_without_model: bool = Field(
+        default=True, description="with --nlu llm, read a short typed answer to the pending question (yes/no, "
+                                  "an email, a zip, an order id, a number from a list) without calling the model")
     llm_fallback_to_local: bool = Field(default=True, description="if the model endpoint fails, understand "
                                                                   "locally instead of failing the turn")
     role: Literal["customer", "agent", "admin"] = "customer"
+    durability: Literal["sync", "async", "exit"] = Field(
+        default="async", description="when conversation checkpoints are written: after every step (sync/async), "
+                                     "or once per turn (exit: faster; a crash repeats the turn, idempotent writes "
+                                     "keep that safe)")
     gateway_policy: Path | None = Field(default=None, description="a gateway policy YAML (default: the packaged one)")
 
     @property

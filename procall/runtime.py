@@ -4,8 +4,11 @@ understanding, checkpointer). The one place that knows how the pieces fit togeth
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
@@ -14,8 +17,9 @@ from .config import Settings
 from .graphs.catalogue import build_processes
 from .nodes.catalogue import Catalogue
 from .nodes.services import Services
-from .nodes.understanding.base import Understander
+from .nodes.understanding.base import Understander, UnderstandingRequest
 from .nodes.understanding.local.understander import LocalUnderstander
+from .nodes.understanding.typed_answers import typed_answer
 from .state import SERDE_TYPES
 from .tools.backend.loader import check_data_folder
 from .tools.backend.store import RetailBackend
@@ -58,26 +62,26 @@ def make_gateway(settings: Settings, backend: RetailBackend, faults: FaultPlan |
     return Gateway(backend, audit or AuditLog(settings.audit_path), policy, faults)
 
 
+@dataclass
+class UnderstandingSetup:
+    """What understands: the configured understander, what to fall back to if it fails, and the reading of
+    typed answers that needs no model."""
+    primary: Understander
+    fallback: Understander | None = None
+    shortcut: Callable[[UnderstandingRequest], Any] | None = None
+
+
 def make_understander(settings: Settings, services: Services, model=None, catalogue: Catalogue | None = None
-                      ) -> tuple[Understander, Understander | None]:
-    """The configured understander and what to fall back to if it fails."""
+                      ) -> UnderstandingSetup:
     catalogue = catalogue or build_processes(services)[0]
     local = LocalUnderstander(catalogue)
     if settings.nlu == "local" and model is None:
-        return local, None
+        return UnderstandingSetup(local)
     from .nodes.understanding.llm import LLMUnderstander, chat_model
 
     llm = LLMUnderstander(catalogue, model or chat_model(settings))
-    return llm, (local if settings.llm_fallback_to_local else None)
-
-
-@dataclass
-class Parts:
-    backend: RetailBackend
-    gateway: Gateway
-    services: Services
-    understander: Understander
-    fallback: Understander | None
+    shortcut = partial(typed_answer, local) if settings.typed_answers_without_model else None
+    return UnderstandingSetup(llm, local if settings.llm_fallback_to_local else None, shortcut)
 
 
 class LazyGateway:

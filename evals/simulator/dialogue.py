@@ -153,6 +153,7 @@ class SimulatedCustomer:
         self.last_key: tuple | None = None
         self.repeats = 0
         self.texts = Counter()
+        self.refusals = Counter()  # (request, question) -> answers refused
         self.last_said: Utterance | None = None
         self.not_understood = 0
 
@@ -189,6 +190,9 @@ class SimulatedCustomer:
         if self.turns >= self.max_turns:
             self.ended = "turn_limit"
             return None
+        if self._refused_twice(heard):  # before "stuck": a person drops what keeps being refused
+            self.turns += 1
+            return self._give_up(heard)
         if self._stuck(heard):
             self.ended = "stuck"
             return None
@@ -274,9 +278,6 @@ class SimulatedCustomer:
         wrong_order = self._wrong_order(heard, request)
         if wrong_order is not None:
             return wrong_order
-        if request is not None and heard.refused and q in ("payment", "changes", "items", "address") \
-                and (self.reasked or (RULE_REFUSAL.search(heard.refused) and self._named_payment())):
-            return self._give_up(heard)
         if q in ("identity", "zip", "name"):
             return self._identify(heard)
         if q == "offer_human":
@@ -331,6 +332,18 @@ class SimulatedCustomer:
         if isinstance(request, (Exchange, ModifyItems)):
             return [c.item for c in request.changes]
         return []
+
+    def _refused_twice(self, heard: Heard) -> bool:
+        """An answer refused a second time, or their payment method refused by a rule they can't get
+        around (a gift card without the balance): time to drop this request."""
+        if self._request() is None or not heard.refused:
+            return False
+        if RULE_REFUSAL.search(heard.refused) and self._named_payment():
+            return True
+        if heard.question not in ("payment", "changes", "items", "address"):
+            return False
+        self.refusals[(self.current, heard.question)] += 1
+        return self.refusals[(self.current, heard.question)] >= 2
 
     def _named_payment(self) -> bool:
         """Did their last message name the payment method (so a refusal is about their choice)?"""
@@ -680,8 +693,7 @@ class SimulatedCustomer:
         return not kinds or kind in kinds
 
     def _wrong_turn(self, heard: Heard) -> Utterance:
-        request = self._request()
-        text, commands = self._raise(self.current, full=True)
+        text, commands = self._raise(self.current, detail="order")
         lead = self.voice.pick(("No, that's not what I want. ", "Sorry, no. ", "That's not it. "))
         return self._say(lead + _capital(text), [CancelProcess(), *commands])
 

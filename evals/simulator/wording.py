@@ -137,7 +137,14 @@ def distinguishing(ref: ItemRef, order: Order) -> list[str]:
     if not ref.options:
         return []
     others = [it.options for it in order.items if it.name == ref.product and it.item_id != ref.item_id]
-    return [v for k, v in ref.options.items() if any(o.get(k) != v for o in others)]
+    chosen, left = [], [o for o in others if o != ref.options]
+    for k, v in ref.options.items():  # a person names just enough of them ('the stainless steel coffee maker')
+        if any(o.get(k) != v for o in left):
+            chosen.append(v)
+            left = [o for o in left if o.get(k) == v]
+        if not left:
+            break
+    return chosen
 
 
 def item_phrases(refs: list[ItemRef], order: Order, voice: Voice, plain: bool = False) -> list[str]:

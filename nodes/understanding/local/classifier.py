@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -64,14 +65,17 @@ class IntentClassifier:
         self.labels: list[str] = list(self.pipeline.classes_)
         self._lock = threading.Lock()
 
-    def rank(self, text: str) -> list[tuple[str, float]]:
+    def rank(self, text: str) -> tuple[tuple[str, float], ...]:
         """Every intent with its probability, best first (only facts, nothing to classify: 'inform')."""
-        text = normalise(text)
+        return self._rank(normalise(text))
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one classifier per catalogue, kept for the process's life
+    def _rank(self, text: str) -> tuple[tuple[str, float], ...]:
         if not text:
-            return [("inform", 1.0)] + [(label, 0.0) for label in self.labels if label != "inform"]
+            return (("inform", 1.0), *((label, 0.0) for label in self.labels if label != "inform"))
         with self._lock:
             probabilities = self.pipeline.predict_proba([text])[0]
-        return sorted(((str(k), float(v)) for k, v in zip(self.labels, probabilities)), key=lambda x: -x[1])
+        return tuple(sorted(((str(k), float(v)) for k, v in zip(self.labels, probabilities)), key=lambda x: -x[1]))
 
 
 _cache: dict[tuple, IntentClassifier] = {}

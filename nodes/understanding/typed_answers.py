@@ -1,0 +1,32 @@
+"""Typed answers without a model: when the active process asked for an email, a zip code, a yes or
+no, an order id or one of a numbered list, and the customer's short reply is exactly such a value,
+it is read by the typed extractors and the model is not called.
+
+A model is for what only a model can read; "yes", "2" or "#W1234567" are not that. Anything longer
+or less certain still goes to the model.
+"""
+
+from __future__ import annotations
+
+from ...state.commands import SetSlot, Understanding
+from .base import UnderstandingRequest
+from .local.understander import LocalUnderstander
+
+TYPED_KINDS = {"yes_no", "email", "zip", "identity", "person_name", "order_id", "choice", "payment_method", "reason"}
+IDENTITY = {"email", "first_name", "last_name", "zip"}
+MAX_WORDS = 6
+
+
+def typed_answer(local: LocalUnderstander, request: UnderstandingRequest) -> Understanding | None:
+    """The local reading, if it is a typed answer to the pending question and nothing else; else None."""
+    question = request.question
+    if question is None or question.kind not in TYPED_KINDS or len(request.text.split()) > MAX_WORDS:
+        return None
+    result = local.understand(request)
+    allowed = IDENTITY if question.kind in ("identity", "email", "zip", "person_name") else {question.slot}
+    commands = result.commands
+    if not commands or not all(isinstance(c, SetSlot) and c.slot in allowed for c in commands):
+        return None
+    if any(c.value == request.text for c in commands):
+        return None  # the text passed on as it is: a value only a reader can make sense of
+    return result
