@@ -96,9 +96,30 @@ class ProcessGraph:
         return self
 
     def call(self, step: str, tool: str, args: Args, then: Then, *, confirm_step: str | None = None,
-             confirmed_by: Callable[[ConversationState], bool] | None = None) -> "ProcessGraph":
+             confirmed_by: Callable[[ConversationState], bool] | None = None,
+             targets: list[str] | None = None) -> "ProcessGraph":
         node = call_tool(self.services, step, tool, args, confirm_step=confirm_step, confirmed_by=confirmed_by)
-        self._add(step, node, then, failures=True)
+        self._add(step, node, then, failures=True, targets=targets)
+        return self
+
+    def confirm_and_write(self, step: str, tool: str, args: Args, *, done: str = "done",
+                          done_extra: Extra | None = None, after: str | None = None) -> "ProcessGraph":
+        """The end every changing process shares: list the details (template `confirm`) and get an explicit
+        yes; then the write. It leads to `after` (default: saying `done`); a no says `kept`, a refusal by the
+        store's rules says `rule`; nothing is written without the yes."""
+        success = after or done
+
+        def written(state: ConversationState) -> str:
+            result = top(state).results.get(step)
+            return "rule" if result is not None and not result.ok else success
+
+        written.__name__ = f"after_{step}"
+        self.confirm("confirm", "confirm", yes=step, no="kept")
+        self.call(step, tool, args, then=written, confirm_step="confirm", targets=[success, "rule"])
+        if after is None:
+            self.say(done, done, extra=done_extra)
+        self.say("kept", "kept", outcome="cancelled")
+        self.say("rule", "rule", extra=lambda frame, state: {"error": frame.results[step].error_message})
         return self
 
     def call_many(self, step: str, calls: Calls, then: Then) -> "ProcessGraph":

@@ -336,9 +336,9 @@ class SimulatedCustomer:
     def _refused_twice(self, heard: Heard) -> bool:
         """An answer refused a second time, or their payment method refused by a rule they can't get
         around (a gift card without the balance): time to drop this request."""
-        if self._request() is None or not heard.refused:
+        if self._request() is None or not heard.refused or not self._progress().raised:
             return False
-        if RULE_REFUSAL.search(heard.refused) and self._named_payment():
+        if RULE_REFUSAL.search(heard.refused) and self._named_payment() and heard.question in ("payment", "confirm"):
             return True
         if heard.question not in ("payment", "changes", "items", "address"):
             return False

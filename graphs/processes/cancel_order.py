@@ -15,12 +15,12 @@ from pydantic import JsonValue
 
 from ...nodes.process_spec import ProcessSpec, Resolution, Resolved, SlotSpec, Unrecognised
 from ...nodes.services import Services
-from ...nodes.step import error_of, frame_of, output_of
+from ...nodes.step import frame_of, output_of
 from ...nodes.templates import money
 from ...state.conversation import ConversationState
 from ...state.frames import Choice, Frame
 from ...tools.backend.contracts import OrderResult
-from ..process import ProcessGraph
+from ..retail.process import RetailProcess
 from ..retail import orders, payments
 
 REASONS = {
@@ -107,10 +107,6 @@ def can_be_cancelled(state: ConversationState) -> Literal["ask_reason", "not_pen
     return "ask_reason" if orders.the_order(frame_of(state)).status == "pending" else "not_pending"
 
 
-def cancel_outcome(state: ConversationState) -> Literal["cancelled", "rule"]:
-    return "rule" if error_of(frame_of(state), "cancel") else "cancelled"
-
-
 def refund_note(frame: Frame, state: ConversationState) -> dict:
     order = output_of(frame, "cancel", OrderResult).order
     gift = any(p.payment_method_id.startswith("gift_card") for p in order.payment_history)
@@ -119,20 +115,13 @@ def refund_note(frame: Frame, state: ConversationState) -> dict:
     return {"refund_note": note}
 
 
-def graph(services: Services) -> ProcessGraph:
+def graph(services: Services) -> RetailProcess:
     return (
-        ProcessGraph(SPEC, services)
-        .collect("ask_order", "order_id", then="load_order", needs="list_orders")
-        .call_many("list_orders", orders.list_calls, then="ask_order")
-        .call("load_order", "get_order_details", lambda f, s: {"order_id": f.slots["order_id"]},
-              then=can_be_cancelled)
+        RetailProcess(SPEC, services)
+        .choose_order(then=can_be_cancelled)
         .say("not_pending", "not_pending")
         .collect("ask_reason", "reason", then="confirm")
-        .confirm("confirm", "confirm", yes="cancel", no="kept")
-        .call("cancel", "cancel_pending_order",
-              lambda f, s: {"order_id": f.slots["order_id"], "reason": f.slots["reason"]},
-              then=cancel_outcome, confirm_step="confirm")
-        .say("cancelled", "cancelled", extra=refund_note)
-        .say("kept", "kept", outcome="cancelled")
-        .say("rule", "rule", extra=lambda f, s: {"error": f.results["cancel"].error_message})
+        .confirm_and_write("cancel", "cancel_pending_order",
+                           lambda f, s: {"order_id": f.slots["order_id"], "reason": f.slots["reason"]},
+                           done="cancelled", done_extra=refund_note)
     )

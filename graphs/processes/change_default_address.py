@@ -6,11 +6,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
 
 from ...nodes.process_spec import ProcessSpec
 from ...nodes.services import Services
-from ...nodes.step import error_of, frame_of
+from ...nodes.step import frame_of
 from ...state.conversation import ConversationState
 from ...state.frames import Frame
 from ...tools.backend.models import Address
@@ -63,10 +62,6 @@ SPEC = ProcessSpec(
 )
 
 
-def outcome(state: ConversationState) -> Literal["remember", "rule"]:
-    return "rule" if error_of(frame_of(state), "change") else "remember"
-
-
 def remember(state: ConversationState) -> dict:
     """The conversation's copy of the profile follows the change."""
     customer = state["customer"]
@@ -79,12 +74,9 @@ def graph(services: Services) -> ProcessGraph:
         .collect("ask_address", "address", then=address_change.points_to_order)
         .call("load_reference", "get_order_details", address_change.reference_args, then="use_reference")
         .node("use_reference", address_change.use_reference, then="confirm")
-        .confirm("confirm", "confirm", yes="change", no="kept")
-        .call("change", "modify_user_address",
-              lambda f, s: {"user_id": s["customer"].user_id, **address_change.address_args(f)},
-              then=outcome, confirm_step="confirm")
+        .confirm_and_write("change", "modify_user_address",
+                           lambda f, s: {"user_id": s["customer"].user_id, **address_change.address_args(f)},
+                           after="remember")
         .node("remember", remember, then="done")
         .say("done", "done")
-        .say("kept", "kept", outcome="cancelled")
-        .say("rule", "rule", extra=lambda f, s: {"error": f.results["change"].error_message})
     )

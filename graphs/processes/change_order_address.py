@@ -11,10 +11,10 @@ from typing import Literal
 
 from ...nodes.process_spec import ProcessSpec, SlotSpec
 from ...nodes.services import Services
-from ...nodes.step import error_of, frame_of
+from ...nodes.step import frame_of
 from ...state.conversation import ConversationState
 from ...state.frames import Frame
-from ..process import ProcessGraph
+from ..retail.process import RetailProcess
 from ..retail import address_change, orders
 
 
@@ -77,25 +77,14 @@ def is_pending(state: ConversationState) -> Literal["ask_address", "not_pending"
     return "ask_address" if orders.the_order(frame_of(state)).status == "pending" else "not_pending"
 
 
-def outcome(state: ConversationState) -> Literal["done", "rule"]:
-    return "rule" if error_of(frame_of(state), "change") else "done"
-
-
-def graph(services: Services) -> ProcessGraph:
+def graph(services: Services) -> RetailProcess:
     return (
-        ProcessGraph(SPEC, services)
-        .collect("ask_order", "order_id", then="load_order", needs="list_orders")
-        .call_many("list_orders", orders.list_calls, then="ask_order")
-        .call("load_order", "get_order_details", lambda f, s: {"order_id": f.slots["order_id"]}, then=is_pending)
+        RetailProcess(SPEC, services)
+        .choose_order(then=is_pending)
         .say("not_pending", "not_pending")
         .collect("ask_address", "address", then=address_change.points_to_order)
         .call("load_reference", "get_order_details", address_change.reference_args, then="use_reference")
         .node("use_reference", address_change.use_reference, then="confirm")
-        .confirm("confirm", "confirm", yes="change", no="kept")
-        .call("change", "modify_pending_order_address",
-              lambda f, s: {"order_id": f.slots["order_id"], **address_change.address_args(f)},
-              then=outcome, confirm_step="confirm")
-        .say("done", "done")
-        .say("kept", "kept", outcome="cancelled")
-        .say("rule", "rule", extra=lambda f, s: {"error": f.results["change"].error_message})
+        .confirm_and_write("change", "modify_pending_order_address",
+                           lambda f, s: {"order_id": f.slots["order_id"], **address_change.address_args(f)})
     )

@@ -14,9 +14,9 @@ from typing import Literal
 
 from ...nodes.process_spec import ProcessSpec
 from ...nodes.services import Services
-from ...nodes.step import error_of, frame_of
+from ...nodes.step import frame_of
 from ...state.conversation import ConversationState
-from ..process import ProcessGraph
+from ..retail.process import RetailProcess
 from ..retail import item_change, orders
 
 SPEC = ProcessSpec(
@@ -71,16 +71,10 @@ def is_pending(state: ConversationState) -> Literal["ask_items", "delivered_inst
     return {"pending": "ask_items", "delivered": "delivered_instead"}.get(status, "not_pending")
 
 
-def outcome(state: ConversationState) -> Literal["done", "rule"]:
-    return "rule" if error_of(frame_of(state), "modify") else "done"
-
-
-def graph(services: Services) -> ProcessGraph:
+def graph(services: Services) -> RetailProcess:
     return (
-        ProcessGraph(SPEC, services)
-        .collect("ask_order", "order_id", then="load_order", needs="list_orders")
-        .call_many("list_orders", orders.list_calls, then="ask_order")
-        .call("load_order", "get_order_details", lambda f, s: {"order_id": f.slots["order_id"]}, then=is_pending)
+        RetailProcess(SPEC, services)
+        .choose_order(then=is_pending)
         .say("not_pending", "not_pending")
         .say("delivered_instead", "delivered_instead", then="hand_over")
         .node("hand_over", item_change.hand_over_to("exchange_items", "exchanging your items"))
@@ -89,14 +83,5 @@ def graph(services: Services) -> ProcessGraph:
         .collect("ask_changes", "changes", then="load_profile")
         .call("load_profile", "get_user_details", lambda f, s: {"user_id": s["customer"].user_id}, then="ask_payment")
         .collect("ask_payment", "payment_method", then="confirm")
-        .confirm("confirm", "confirm", yes="modify", no="kept")
-        .call("modify", "modify_pending_order_items",
-              lambda f, s: {"order_id": f.slots["order_id"],
-                            "item_ids": [c["item_id"] for c in f.slots["changes"]],
-                            "new_item_ids": [c["new_item_id"] for c in f.slots["changes"]],
-                            "payment_method_id": f.slots["payment_method"]},
-              then=outcome, confirm_step="confirm")
-        .say("done", "done")
-        .say("kept", "kept", outcome="cancelled")
-        .say("rule", "rule", extra=lambda f, s: {"error": f.results["modify"].error_message})
+        .confirm_and_write("modify", "modify_pending_order_items", item_change.write_args)
     )

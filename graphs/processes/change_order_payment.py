@@ -13,13 +13,13 @@ from pydantic import JsonValue
 
 from ...nodes.process_spec import ProcessSpec, Resolution, SlotSpec, Unrecognised
 from ...nodes.services import Services
-from ...nodes.step import error_of, frame_of, output_of
+from ...nodes.step import frame_of, output_of
 from ...nodes.templates import money
 from ...state.conversation import ConversationState
 from ...state.frames import Choice, Frame
 from ...tools.backend.contracts import UserResult
 from ...tools.backend.models import PaymentMethod
-from ..process import ProcessGraph
+from ..retail.process import RetailProcess
 from ..retail import orders, payments
 
 
@@ -110,25 +110,14 @@ def is_pending(state: ConversationState) -> Literal["load_profile", "not_pending
     return "load_profile" if orders.the_order(frame_of(state)).status == "pending" else "not_pending"
 
 
-def outcome(state: ConversationState) -> Literal["done", "rule"]:
-    return "rule" if error_of(frame_of(state), "change") else "done"
-
-
-def graph(services: Services) -> ProcessGraph:
+def graph(services: Services) -> RetailProcess:
     return (
-        ProcessGraph(SPEC, services)
-        .collect("ask_order", "order_id", then="load_order", needs="list_orders")
-        .call_many("list_orders", orders.list_calls, then="ask_order")
-        .call("load_order", "get_order_details", lambda f, s: {"order_id": f.slots["order_id"]}, then=is_pending)
+        RetailProcess(SPEC, services)
+        .choose_order(then=is_pending)
         .say("not_pending", "not_pending")
         .call("load_profile", "get_user_details", lambda f, s: {"user_id": s["customer"].user_id},
               then="ask_payment")
         .collect("ask_payment", "payment_method", then="confirm")
-        .confirm("confirm", "confirm", yes="change", no="kept")
-        .call("change", "modify_pending_order_payment",
-              lambda f, s: {"order_id": f.slots["order_id"], "payment_method_id": f.slots["payment_method"]},
-              then=outcome, confirm_step="confirm")
-        .say("done", "done")
-        .say("kept", "kept", outcome="cancelled")
-        .say("rule", "rule", extra=lambda f, s: {"error": f.results["change"].error_message})
+        .confirm_and_write("change", "modify_pending_order_payment",
+                           lambda f, s: {"order_id": f.slots["order_id"], "payment_method_id": f.slots["payment_method"]})
     )

@@ -15,9 +15,9 @@ from typing import Literal
 
 from ...nodes.process_spec import ProcessSpec
 from ...nodes.services import Services
-from ...nodes.step import error_of, frame_of
+from ...nodes.step import frame_of
 from ...state.conversation import ConversationState
-from ..process import ProcessGraph
+from ..retail.process import RetailProcess
 from ..retail import item_change, orders
 
 SPEC = ProcessSpec(
@@ -77,16 +77,10 @@ def order_state(state: ConversationState) -> Literal["ask_items", "pending_inste
     return {"delivered": "ask_items", "pending": "pending_instead"}.get(status, "not_delivered")
 
 
-def outcome(state: ConversationState) -> Literal["done", "rule"]:
-    return "rule" if error_of(frame_of(state), "exchange") else "done"
-
-
-def graph(services: Services) -> ProcessGraph:
+def graph(services: Services) -> RetailProcess:
     return (
-        ProcessGraph(SPEC, services)
-        .collect("ask_order", "order_id", then="load_order", needs="list_orders")
-        .call_many("list_orders", orders.list_calls, then="ask_order")
-        .call("load_order", "get_order_details", lambda f, s: {"order_id": f.slots["order_id"]}, then=order_state)
+        RetailProcess(SPEC, services)
+        .choose_order(then=order_state)
         .say("not_delivered", "not_delivered")
         .say("pending_instead", "pending_instead", then="hand_over")
         .node("hand_over", item_change.hand_over_to("change_order_items", "changing the items of your order"))
@@ -95,14 +89,5 @@ def graph(services: Services) -> ProcessGraph:
         .collect("ask_changes", "changes", then="load_profile")
         .call("load_profile", "get_user_details", lambda f, s: {"user_id": s["customer"].user_id}, then="ask_payment")
         .collect("ask_payment", "payment_method", then="confirm")
-        .confirm("confirm", "confirm", yes="exchange", no="kept")
-        .call("exchange", "exchange_delivered_order_items",
-              lambda f, s: {"order_id": f.slots["order_id"],
-                            "item_ids": [c["item_id"] for c in f.slots["changes"]],
-                            "new_item_ids": [c["new_item_id"] for c in f.slots["changes"]],
-                            "payment_method_id": f.slots["payment_method"]},
-              then=outcome, confirm_step="confirm")
-        .say("done", "done")
-        .say("kept", "kept", outcome="cancelled")
-        .say("rule", "rule", extra=lambda f, s: {"error": f.results["exchange"].error_message})
+        .confirm_and_write("exchange", "exchange_delivered_order_items", item_change.write_args)
     )

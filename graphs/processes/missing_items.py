@@ -18,13 +18,13 @@ from pydantic import JsonValue
 
 from ...nodes.process_spec import ProcessSpec, Resolution, Resolved, SlotSpec, Unrecognised
 from ...nodes.services import Services
-from ...nodes.step import error_of, frame_of, output_of, outputs_of
+from ...nodes.step import frame_of, output_of, outputs_of
 from ...nodes.templates import listing, money
 from ...state.conversation import ConversationState
 from ...state.frames import Choice, Frame
 from ...tools.backend.contracts import ClaimResult, ShipmentResult, StockResult
 from ...tools.backend.models import Shipment, Stock
-from ..process import ProcessGraph
+from ..retail.process import RetailProcess
 from ..retail import orders, payments
 from ..retail.items import pick_items
 
@@ -196,16 +196,10 @@ def plan_reship(state: ConversationState) -> dict:
     return {"stack": [*state["stack"][:-1], frame.with_(slots={**frame.slots, "resolution": "reship"})]}
 
 
-def claim_outcome(state: ConversationState) -> Literal["done", "rule"]:
-    return "rule" if error_of(frame_of(state), "open_claim") else "done"
-
-
-def graph(services: Services) -> ProcessGraph:
+def graph(services: Services) -> RetailProcess:
     return (
-        ProcessGraph(SPEC, services)
-        .collect("ask_order", "order_id", then="load_order", needs="list_orders")
-        .call_many("list_orders", orders.list_calls, then="ask_order")
-        .call("load_order", "get_order_details", lambda f, s: {"order_id": f.slots["order_id"]}, then=order_shipped)
+        RetailProcess(SPEC, services)
+        .choose_order(then=order_shipped)
         .say("not_shipped", "not_shipped")
         .call_many("track_parcels",
                    lambda f, s: [("get_shipment_status", {"tracking_id": t})
@@ -222,12 +216,8 @@ def graph(services: Services) -> ProcessGraph:
         .say("reship_offer", "reship_offer", then="plan_reship")
         .node("plan_reship", plan_reship, then="confirm")
         .collect("ask_resolution", "resolution", then="confirm")
-        .confirm("confirm", "confirm", yes="open_claim", no="kept")
-        .call("open_claim", "report_missing_items",
-              lambda f, s: {"order_id": f.slots["order_id"], "item_ids": f.slots["items"],
-                            "resolution": f.slots["resolution"]},
-              then=claim_outcome, confirm_step="confirm")
-        .say("done", "done", extra=lambda f, s: {"claim_id": output_of(f, "open_claim", ClaimResult).claim.claim_id})
-        .say("kept", "kept", outcome="cancelled")
-        .say("rule", "rule", extra=lambda f, s: {"error": f.results["open_claim"].error_message})
+        .confirm_and_write("open_claim", "report_missing_items",
+                           lambda f, s: {"order_id": f.slots["order_id"], "item_ids": f.slots["items"],
+                                         "resolution": f.slots["resolution"]},
+                           done_extra=lambda f, s: {"claim_id": output_of(f, "open_claim", ClaimResult).claim.claim_id})
     )

@@ -11,7 +11,7 @@ from ...nodes.services import Services
 from ...nodes.templates import listing, money
 from ...state.conversation import ConversationState
 from ...state.frames import Frame
-from ..process import ProcessGraph
+from ..retail.process import RetailProcess
 from ..retail import orders, payments
 from ..retail.items import item_label
 
@@ -82,11 +82,9 @@ SPEC = ProcessSpec(
 )
 
 
-def graph(services: Services) -> ProcessGraph:
+def graph(services: Services) -> RetailProcess:
     return (
-        ProcessGraph(SPEC, services)
-        .collect("ask_order", "order_id", then="load_order", needs="list_orders")
-        .call_many("list_orders", orders.list_calls, then="ask_order")
-        .call("load_order", "get_order_details", lambda f, s: {"order_id": f.slots["order_id"]}, then="show")
+        RetailProcess(SPEC, services)
+        .choose_order(then="show")
         .say("show", "show")
     )

@@ -14,11 +14,11 @@ from pydantic import JsonValue
 
 from ...nodes.process_spec import ProcessSpec, Resolution, SlotSpec, Unrecognised
 from ...nodes.services import Services
-from ...nodes.step import error_of, frame_of
+from ...nodes.step import frame_of
 from ...nodes.templates import listing, money
 from ...state.conversation import ConversationState
 from ...state.frames import Choice, Frame
-from ..process import ProcessGraph
+from ..retail.process import RetailProcess
 from ..retail import orders, payments
 from ..retail.item_change import item_choices, resolve_items
 from ...tools.backend.models import PaymentMethod
@@ -128,25 +128,14 @@ def is_delivered(state: ConversationState) -> Literal["ask_items", "not_delivere
     return "ask_items" if orders.the_order(frame_of(state)).status == "delivered" else "not_delivered"
 
 
-def outcome(state: ConversationState) -> Literal["done", "rule"]:
-    return "rule" if error_of(frame_of(state), "return") else "done"
-
-
-def graph(services: Services) -> ProcessGraph:
+def graph(services: Services) -> RetailProcess:
     return (
-        ProcessGraph(SPEC, services)
-        .collect("ask_order", "order_id", then="load_order", needs="list_orders")
-        .call_many("list_orders", orders.list_calls, then="ask_order")
-        .call("load_order", "get_order_details", lambda f, s: {"order_id": f.slots["order_id"]}, then=is_delivered)
+        RetailProcess(SPEC, services)
+        .choose_order(then=is_delivered)
         .say("not_delivered", "not_delivered")
         .collect("ask_items", "items", then="ask_refund")
         .collect("ask_refund", "refund_method", then="confirm")
-        .confirm("confirm", "confirm", yes="return", no="kept")
-        .call("return", "return_delivered_order_items",
-              lambda f, s: {"order_id": f.slots["order_id"], "item_ids": f.slots["items"],
-                            "payment_method_id": f.slots["refund_method"]},
-              then=outcome, confirm_step="confirm")
-        .say("done", "done")
-        .say("kept", "kept", outcome="cancelled")
-        .say("rule", "rule", extra=lambda f, s: {"error": f.results["return"].error_message})
+        .confirm_and_write("return", "return_delivered_order_items",
+                           lambda f, s: {"order_id": f.slots["order_id"], "item_ids": f.slots["items"],
+                                         "payment_method_id": f.slots["refund_method"]})
     )

@@ -117,3 +117,11 @@ def hand_over_to(process: str, summary: str):
                 "trace": [*(state.get("trace") or []), TraceEvent(event="started", process=process)]}
 
     return hand_over
+
+
+def write_args(frame: Frame, state: ConversationState) -> dict:
+    """The one write of an items change: every item with its new item, and who pays the difference."""
+    return {"order_id": frame.slots["order_id"],
+            "item_ids": [c["item_id"] for c in frame.slots["changes"]],
+            "new_item_ids": [c["new_item_id"] for c in frame.slots["changes"]],
+            "payment_method_id": frame.slots["payment_method"]}
