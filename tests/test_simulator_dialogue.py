@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 from procall.evals import taubench
 from procall.evals.simulator.agenda import (
-    Address, Agenda, ChangeDefaultAddress, Exchange, Identity, ModifyItems, Return,
+    Address,
+    Agenda,
+    ChangeDefaultAddress,
+    Exchange,
+    Identity,
+    ModifyItems,
+    Return,
 )
 from procall.evals.simulator.customer import Customer
 from procall.evals.simulator.dialogue import PROCESS, SimulatedCustomer, Utterance
@@ -347,7 +353,8 @@ def test_a_default_address_change(store, parsed):
 def test_gives_up_when_the_same_question_comes_three_times_or_turns_run_out(parsed, store):
     customer = customer_for(first_single(parsed, "cancel"), store)
     identified(customer)
-    question = "Sorry, I didn't catch that.\nWhy would you like to cancel it?\n  1. no longer needed\n  2. ordered by mistake"
+    question = ("Sorry, I didn't catch that.\nWhy would you like to cancel it?\n  1. no longer needed\n"
+                "  2. ordered by mistake")
     assert customer.reply_to(question) is not None
     assert customer.reply_to(question) is not None
     assert customer.reply_to(question) is None and customer.ended == "stuck"
@@ -383,8 +390,9 @@ def test_train_tasks_pass_end_to_end(player, tasks, task_id):
 def test_commands_fit_the_question_the_assistant_asked(parsed, tasks, store):
     """Spot-check: each answer means a value for the slot the assistant waits for (or starts, stops or
     ends something)."""
-    from procall import Assistant, Settings
     from procall.evals.scoring import base_store
+
+    from procall import Assistant, Settings
 
     base = base_store()
     with tempfile.TemporaryDirectory() as tmp:

@@ -25,25 +25,48 @@ import random
 import re
 import zlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from procall.state.commands import (
-    CancelProcess, Command, Goodbye, OutOfScope, SetSlot, SlotValue, StartProcess,
+    CancelProcess,
+    Command,
+    Goodbye,
+    OutOfScope,
+    SetSlot,
+    SlotValue,
+    StartProcess,
 )
 from procall.tools.backend.models import Order, PaymentMethod
 from pydantic import BaseModel, ConfigDict, Field
 
 from .agenda import (
-    Cancel, ChangeDefaultAddress, ChangeOrderAddress, ChangeOrderPayment, Exchange, ItemChange, ModifyItems,
-    NoChange, OrderHint, OutOfScopeAsk, Return,
+    Cancel,
+    ChangeDefaultAddress,
+    ChangeOrderAddress,
+    ChangeOrderPayment,
+    Exchange,
+    ItemChange,
+    ModifyItems,
+    NoChange,
+    OrderHint,
+    OutOfScopeAsk,
+    Return,
 )
 from .customer import Customer
 from .hearing import ORDER_ID, Heard, hear
 from .parse import ParsedTask
 from .wording import (
-    Voice, address_words, change_phrase, hint_answer, hint_words, item_phrases, join, order_words, payment_words,
-    product_words, reason_words,
+    Voice,
+    address_words,
+    change_phrase,
+    hint_answer,
+    hint_words,
+    item_phrases,
+    join,
+    order_words,
+    payment_words,
+    reason_words,
 )
 
 Ended = Literal["done", "stuck", "turn_limit"]
@@ -66,12 +89,14 @@ TOPIC_WORDS = {"cancel": r"cancel", "return": r"return", "exchange": r"exchang|i
                "change_order_address": r"address", "change_order_payment": r"pa(?:y|id)",
                "change_default_address": r"default address", "no_change": r"problem|wrong"}
 # How the details listed before a change start, per kind of request.
-CONFIRM_WORDS = {"cancel": r"confirm: cancel order", "return": r"confirm: return ", "exchange": r"the exchange for order",
+CONFIRM_WORDS = {"cancel": r"confirm: cancel order", "return": r"confirm: return ",
+                 "exchange": r"the exchange for order",
                  "modify_items": r"the changes to order", "change_order_address": r"confirm: ship order",
                  "change_order_payment": r"confirm: pay order", "change_default_address": r"your default address from"}
 # Words of the offered choices ('return items from a delivered order for a refund') per kind of request.
 PICK_WORDS = {"cancel": r"\bcancel", "return": r"\breturn", "exchange": r"\bexchange",
-              "modify_items": r"change (?:the )?items|change an item|modify", "change_order_address": r"shipping address",
+              "modify_items": r"change (?:the )?items|change an item|modify",
+              "change_order_address": r"shipping address",
               "change_order_payment": r"\bpaid\b|\bpay", "change_default_address": r"default address",
               "no_change": r"wrong|problem"}
 MAX_REPEATS = 3
@@ -155,7 +180,6 @@ class SimulatedCustomer:
         self.texts = Counter()
         self.refusals = Counter()  # (request, question) -> answers refused
         self.last_said: Utterance | None = None
-        self.not_understood = 0
 
     # -- the conversation ------------------------------------------------------------------
 
@@ -369,8 +393,6 @@ class SimulatedCustomer:
         if request is None:
             return self._goodbye()
         p = self._progress()
-        if heard.not_understood and p.raised:
-            self.not_understood += 1
         if isinstance(request, NoChange) and p.raised:
             return self._complain_more(heard)
         lead = ""
@@ -426,7 +448,8 @@ class SimulatedCustomer:
             if left:
                 if len(left) > 1 and (self.emails_tried > 1 or self.voice.chance(0.5)):
                     self.emails_tried = len(identity.emails)
-                    text = self.voice.pick((f"Hmm, I have a few addresses. Could it be {join(left).replace(' and ', ' or ')}?",
+                    either = join(left).replace(" and ", " or ")
+                    text = self.voice.pick((f"Hmm, I have a few addresses. Could it be {either}?",
                                             f"Maybe one of these then: {', '.join(left)}"))
                     return self._say(text, [SetSlot(slot="email", value=left)])
                 self.emails_tried += 1
@@ -497,7 +520,8 @@ class SimulatedCustomer:
         if wanted:
             return self._say(self.voice.pick(("Yes please.", "yes", "Yes, let's continue.", "Sure.")),
                              [SetSlot(slot="resume", value="yes")])
-        return self._say(self.voice.pick(("No, that's fine.", "no thanks", "No.")), [SetSlot(slot="resume", value="no")])
+        return self._say(self.voice.pick(("No, that's fine.", "no thanks", "No.")),
+                         [SetSlot(slot="resume", value="no")])
 
     def _pick_process(self, heard: Heard) -> Utterance:
         request = self._request()
@@ -619,7 +643,8 @@ class SimulatedCustomer:
             if detail == "full":
                 items = item_phrases(request.items, order, v)
                 where = f" from{of}" if of else ""
-                text = v.pick((f"I'd like to return {join(items)}{where}.", f"I want to send back {join(items)}{where}.",
+                text = v.pick((f"I'd like to return {join(items)}{where}.",
+                               f"I want to send back {join(items)}{where}.",
                                f"I need to return {join(items)}{where}."))
                 slots.append(SlotValue(name="items", value=items))
                 if not request.payment_undecided and v.chance(0.6):
@@ -874,7 +899,8 @@ class SimulatedCustomer:
             text = self.voice.pick((f"Oh wait, I'd also like to return {join(added)} from the same order.",
                                     f"Before you do that: please add {join(added)} to the return as well."))
             return self._say(text, [SetSlot(slot="items", value=added, extend=True)])
-        return self._say(self.voice.pick(("Yes, go ahead.", "yes please", "Yes, that's right.", "Correct, please proceed.",
+        return self._say(self.voice.pick(("Yes, go ahead.", "yes please", "Yes, that's right.",
+                                          "Correct, please proceed.",
                                           "yep", "Sounds good, go ahead.", "Yes.")),
                          [SetSlot(slot="confirmed", value="yes")])
 
@@ -906,14 +932,16 @@ class SimulatedCustomer:
             order = self._order(request)
             wanted = Counter((it.name, f"${it.price:,.2f}") for r in refs for it in [self._item(order, r.item_id)])
             segment = re.search(r"return (.+?) from order", text, re.S)
-            listed = Counter(re.findall(r"([A-Z][\w\- ]*?) \((\$[\d,]+\.\d\d)\)", segment.group(1) if segment else text))
+            listed = Counter(re.findall(r"([A-Z][\w\- ]*?) \((\$[\d,]+\.\d\d)\)",
+                                        segment.group(1) if segment else text))
             if listed != wanted:
                 return "items"
             return None if self._method(request.pays_with).label(balance=False).lower() in lowered else "payment"
         if isinstance(request, (Exchange, ModifyItems)):
             listed = Counter()
             for m in re.finditer(r"^\s*\d+\.\s*(.+?): .+? \(\$[\d,.]+\) -> (.+?) \(\$[\d,.]+\)\s*$", text, re.M):
-                listed[(m.group(1).strip().lower(), tuple(sorted(v.strip().lower() for v in m.group(2).split(", "))))] += 1
+                values = tuple(sorted(v.strip().lower() for v in m.group(2).split(", ")))
+                listed[(m.group(1).strip().lower(), values)] += 1
             if listed != self._expected_changes(request):
                 return "changes"
             label = self._method(request.pays_with).label(balance=False).lower()
@@ -934,7 +962,8 @@ class SimulatedCustomer:
         lead = v.pick(("That's not right. ", "Hmm, that's not what I asked for. ", "That's not quite it. ",
                        "Actually, "))
         if problem == "order":
-            return self._say(lead + f"It's order {request.order_id}.", [SetSlot(slot="order_id", value=request.order_id)])
+            return self._say(lead + f"It's order {request.order_id}.",
+                             [SetSlot(slot="order_id", value=request.order_id)])
         if problem == "reason":
             reason = reason_words(request.reason, v)
             return self._say(lead + _capital(reason) + ".", [SetSlot(slot="reason", value=request.reason)])
