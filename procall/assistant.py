@@ -49,6 +49,7 @@ class Assistant:
         """`model` is a LangChain chat model to understand with (tests pass a fake one); `backend` an
         already open store (evals pass a fresh copy per conversation)."""
         self.settings = settings or Settings()
+        self.settings.home.mkdir(parents=True, exist_ok=True)
         self.faults = faults
         self.backend = backend or open_backend(self.settings)
         self.gateway = make_gateway(self.settings, self.backend, faults)

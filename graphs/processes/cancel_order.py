@@ -25,6 +25,7 @@ from ..retail import orders, payments
 
 REASONS = {
     "no longer needed": ("no longer need", "not need", "don't need", "dont need", "do not need", "no need",
+                         "won't need", "wont need", "will not need", "not going to need", "need it anymore",
                          "changed my mind", "not needed", "needed anymore", "no longer want", "don't want",
                          "found it cheaper", "cheaper", "elsewhere", "won't be able", "traveling", "travelling"),
     "ordered by mistake": ("mistake", "by accident", "accidentally", "wrong order", "didn't mean", "did not mean",

@@ -49,6 +49,10 @@ SPEC = ProcessSpec(
         'the delivery address is wrong, please fix it',
         'change the address of my order to the same as my other order',
         'new shipping address for my order',
+        'please ship #W1234567 to 953 Park Avenue, Apt 2, Boston, MA 02115 instead',
+        'ship order #W1234567 to this address instead',
+        'can you send #W1234567 to my office instead',
+        'for #W1234567 the address should be 12 Oak Street, Austin, TX 78701',
     ),
     slots=(
         SlotSpec("order_id", "order_id", "the pending order, e.g. #W1234567", ask="ask_order",

@@ -41,8 +41,12 @@ SPEC = ProcessSpec(
         'i picked the wrong option, change it',
         'modify items',
         'change the options of my order',
+        "i'd like to modify in order #W1234567: the action camera to 1080p",
+        'in order #W1234567, change the kettle to the 1.5L one',
+        'for #W1234567 switch the shoes to size 10',
+        'modify the item in my pending order to the blue one',
     ),
-    slots=item_change.slots(("pending",)),
+    slots=item_change.slots("pending", "delivered"),
     facts=item_change.facts,
     templates={
         "assumed_order_id": "Your pending order is {order_id}, so I'm looking at that one.",

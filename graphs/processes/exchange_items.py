@@ -46,8 +46,11 @@ SPEC = ProcessSpec(
         'can i get the 5 feet version instead',
         'change the skateboard i received to a bamboo one',
         'exhange my item',
+        'for #W1234567 exchange the keyboard for the one with linear switches',
+        'i want to swap the lamp from order #W1234567 for the black one',
+        'exchange the bookshelf to the glass version',
     ),
-    slots=item_change.slots(("delivered",)),
+    slots=item_change.slots("delivered", "pending"),
     facts=item_change.facts,
     templates={
         "assumed_order_id": "Your delivered order is {order_id}, so I'm looking at that one.",

@@ -66,11 +66,12 @@ def item_choices(frame: Frame, state: ConversationState) -> list[Choice]:
     return [Choice(value=i.item_id, label=item_label(i), aliases=(i.name,)) for i in orders.the_order(frame).items]
 
 
-def slots(order_statuses: tuple[str, ...]) -> tuple[SlotSpec, ...]:
+def slots(status: str, other: str) -> tuple[SlotSpec, ...]:
+    """`status`: the orders this process is for; `other`: the status it hands over to the other process."""
     return (
         SlotSpec("order_id", "order_id", "the order whose items change, e.g. #W1234567", ask="ask_order",
-                 resolve=orders.resolve_order, choices=orders.order_choices(order_statuses),
-                 default=orders.only_one(order_statuses)),
+                 resolve=orders.resolve_order, choices=orders.order_choices((status, other)),
+                 default=orders.only_one([status], otherwise=[other])),
         SlotSpec("items", "items", "every item to change, by name as the customer says it", ask="ask_items",
                  resolve=resolve_items, choices=item_choices, multiple=True, depends_on=("order_id",)),
         SlotSpec("changes", "item_changes", "the new options wanted for each item, in the customer's words",

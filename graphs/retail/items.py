@@ -19,7 +19,7 @@ from ...tools.backend.models import Order, OrderItem, Product, Variant
 
 ALL_WORDS = re.compile(r"\b(all (?:of )?(?:the |my )?(?:items|of them|things|products)|everything|"
                        r"whole order|entire order|all items|all of it|every item|all of them)\b", re.I)
-BOTH_WORDS = re.compile(r"\b(both|two|2|all)\b", re.I)
+BOTH_WORDS = re.compile(r"\b(both|two of|2 of|two \w+s|each)\b", re.I)
 SAME_WORDS = re.compile(r"\b(same|identical|exact same|another one of the same|replacement|new one|"
                         r"no change|as it is|same options)\b", re.I)
 ITEM_ID = re.compile(r"\b\d{10}\b")
@@ -46,24 +46,28 @@ def _tokens(text: str) -> list[str]:
     return [_singular(t.strip(".")) for t in _norm(text).split() if t.strip(".")]
 
 
+def _same_word(a: str, b: str) -> bool:
+    """`a` (from a name) is `b` (from the text): the same word, or a typo in a long word. Short words and
+    numbers must match exactly ("back" is not "black", "5000mah" is not "10000mah", "umbrella" is not
+    "sunbrella")."""
+    if a == b:
+        return True
+    if len(a) < 6 or a[0] != b[:1] or abs(len(a) - len(b)) > 1 or any(c.isdigit() for c in a + b):
+        return False
+    return fuzz.ratio(a, b) >= 87  # "speaker" and "sneaker" (86) are two words
+
+
 def _has_phrase(phrase: str, text: str) -> bool:
     """`phrase` in `text` as whole words, forgiving a typo in longer words."""
-    words, target = _tokens(phrase), _tokens(text)
-    if not words:
-        return False
-    n = len(words)
-    for i in range(len(target) - n + 1):
-        window = target[i:i + n]
-        if all(a == b or (len(a) >= 5 and fuzz.ratio(a, b) >= 80) for a, b in zip(words, window)):
-            return True
-    return False
+    return bool(_positions(phrase, text))
 
 
 def _positions(phrase: str, text: str) -> list[int]:
     words, target = _tokens(phrase), _tokens(text)
     n = len(words)
-    return [i for i in range(len(target) - n + 1)
-            if all(a == b or (len(a) >= 5 and fuzz.ratio(a, b) >= 80) for a, b in zip(words, target[i:i + n]))]
+    if not n:
+        return []
+    return [i for i in range(len(target) - n + 1) if all(_same_word(a, b) for a, b in zip(words, target[i:i + n]))]
 
 
 def options_text(options: dict[str, str]) -> str:
@@ -84,11 +88,18 @@ def mentions_of(order: Order, text: str) -> list[tuple[int, list[int]]]:
     for index, item in enumerate(order.items):
         by_name.setdefault(item.name, []).append(index)
     heads = [_tokens(name)[-1] for name in by_name]
+    option_words = {w for it in order.items for option in it.options for w in _tokens(option)} - GENERIC_OPTION_WORDS
+    tokens = _tokens(text)
+
+    def as_name(positions: list[int], size: int) -> list[int]:
+        # "a backpack with a laptop compartment" names the Laptop only as an option of the backpack
+        return [p for p in positions if p + size >= len(tokens) or tokens[p + size] not in option_words]
+
     for name, indexes in by_name.items():
-        positions = _positions(name, text)
+        positions = as_name(_positions(name, text), len(_tokens(name)))
         head = _tokens(name)[-1]
         if not positions and heads.count(head) == 1:
-            positions = _positions(head, text)  # "the kettle" when the order has one kind of kettle
+            positions = as_name(_positions(head, text), 1)  # "the kettle" when the order has one kind of kettle
         if not positions:  # "tshirt", "t shirt", "headphone": compare without spaces
             squashed = _norm(name).replace(" ", "")
             positions = [i for i, t in enumerate(_tokens(text)) if fuzz.ratio(_singular(squashed), t) >= 88]
@@ -161,6 +172,11 @@ def _named(order: Order, text: str, taken: list[str], unclear: list[str], among:
             continue
         if len(free) > 1:
             narrowed = _narrow(order, free, text)
+            positions = _positions_named(text, len(order.items))
+            # "number 2": a place in the list shown, or, if that is another product, among these same ones
+            named = [k for k in positions if k in narrowed] or [narrowed[p] for p in positions if p < len(narrowed)]
+            if len(narrowed) > 1 and named:  # "the t-shirt … number 2": the position in the list shown
+                narrowed = named
             if len(narrowed) > 1 and not BOTH_WORDS.search(text):
                 unclear.append(order.items[free[0]].name)
                 continue
@@ -221,23 +237,45 @@ def _option_values(product: Product) -> dict[str, list[str]]:
     return values
 
 
+GENERIC_OPTION_WORDS = {"color", "colour", "type", "size", "material", "style", "level", "option"}
+
+
 def wanted_options(product: Product, current: dict[str, str], text: str) -> dict[str, str]:
     """Option values the text asks for. When it names an old and a new value of the same option
-    ("from black to white"), the new one is the value that differs from the current item's."""
-    wanted: dict[str, str] = {}
-    for name, values in _option_values(product).items():
-        hits = []
+    ("from black to white"), the new one is the value that differs from the current item's. A value two
+    options share ("black" for frame and for lens) goes to the option named next to it ("black frame")."""
+    values_of = _option_values(product)
+    hits: dict[str, list[tuple[int, int, str]]] = {}
+    for name, values in values_of.items():
         for value in values:
-            positions = _positions(value, text)
-            if positions:
-                hits.append((positions[-1], len(_tokens(value)), value))
-        if not hits:
+            for position in _positions(value, text):
+                hits.setdefault(name, []).append((position, len(_tokens(value)), value))
+    _settle_shared(hits, values_of, _tokens(text))
+    wanted: dict[str, str] = {}
+    for name, found in hits.items():
+        if not found:
             continue
+        new = [h for h in found if h[2] != current.get(name)]
         # A value that contains another ("5 ft" vs "15 ft"): keep the longest match at a place.
-        new = [h for h in hits if h[2] != current.get(name)]
-        pool = new or hits
-        wanted[name] = max(pool, key=lambda h: (h[0], h[1]))[2]
+        wanted[name] = max(new or found, key=lambda h: (h[0], h[1]))[2]
     return wanted
+
+
+def _settle_shared(hits: dict[str, list[tuple[int, int, str]]], values_of: dict[str, list[str]],
+                   tokens: list[str]) -> None:
+    """Where several options matched at one place, keep the option whose own word stands near it."""
+    keywords = {name: [w for w in _tokens(name) if w not in GENERIC_OPTION_WORDS] for name in values_of}
+    places: dict[int, list[str]] = {}
+    for name, found in hits.items():
+        for position, _, _ in found:
+            places.setdefault(position, []).append(name)
+    for position, names in places.items():
+        if len(names) < 2:
+            continue
+        near = [n for n in names if any(w in tokens[max(0, position - 3):position + 4] for w in keywords[n])]
+        if near:
+            for name in set(names) - set(near):
+                hits[name] = [h for h in hits[name] if h[0] != position]
 
 
 def variant_for(product: Product, current: dict[str, str], wanted: dict[str, str]) -> tuple[Variant | None, list[Variant]]:
@@ -279,24 +317,32 @@ def _unknown_value(product: Product, text: str) -> str | None:
 def segments(order: Order, item_ids: list[str], text: str) -> dict[int, str]:
     """Split the text into the part about each chosen item. A part runs from the separator ("and", a
     comma) before its product's name to the separator before the next one, so the adjectives in front
-    of a name stay with it ("a black backpack and a navy t-shirt")."""
+    of a name stay with it ("a black backpack and a navy t-shirt"). When one product is named several
+    times for several items ("the black t-shirt to red, and the blue t-shirt to green"), each part goes
+    to the item whose current options it names."""
     words = re.sub(r"[,;]", " and ", text)
     tokens = _tokens(words)
     chosen = [k for k, it in enumerate(order.items) if it.item_id in item_ids]
     marks = [(pos, [k for k in ks if k in chosen]) for pos, ks in mentions_of(order, words)]
     marks = [(pos, ks) for pos, ks in marks if ks]
-    if len({tuple(ks) for _, ks in marks}) <= 1:
+    if len(marks) < 2:
         return {k: text for k in chosen}
     starts = [0]
     for n in range(1, len(marks)):
         previous, here = marks[n - 1][0], marks[n][0]
-        cut = next((i for i in range(here - 1, previous, -1) if tokens[i] in SEPARATORS), here)
-        starts.append(cut)
+        starts.append(next((i for i in range(here - 1, previous, -1) if tokens[i] in SEPARATORS), here))
+    pieces = [(ks, " ".join(tokens[starts[n]:starts[n + 1] if n + 1 < len(marks) else len(tokens)]))
+              for n, (_, ks) in enumerate(marks)]
     parts: dict[int, str] = {}
-    for n, (_, ks) in enumerate(marks):
-        end = starts[n + 1] if n + 1 < len(marks) else len(tokens)
+    taken: set[int] = set()
+    for ks, piece in pieces:
+        if len(ks) > 1:  # the same product for several items: the piece belongs to the item it describes
+            free = [k for k in ks if k not in taken] or ks
+            k = max(free, key=lambda i: sum(_has_phrase(v, piece) for v in order.items[i].options.values()))
+            ks = [k]
         for k in ks:
-            parts[k] = f"{parts.get(k, '')} {' '.join(tokens[starts[n]:end])}".strip()
+            taken.add(k)
+            parts[k] = f"{parts.get(k, '')} {piece}".strip()
     for k in chosen:
         parts.setdefault(k, text)
     return parts

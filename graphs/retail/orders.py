@@ -83,8 +83,14 @@ def by_description(text: str, orders: list[Order]) -> str | None:
         return orders[-1].order_id
     described = {m.group(1) for m in re.finditer(r"\b(?:the|my|that)\s+(\w+(?: \(\w+\))?)\s+(?:one|order)\b",
                                                    lowered)}
+    heads = [i.name.split()[-1] for o in orders for i in o.items]
+    names = {i.name for o in orders for i in o.items}
+    # "the kettle" names the Electric Kettle, unless another kind of kettle was ordered too
+    unique_heads = {n.split()[-1]: n for n in names if sum(1 for m in names if m.split()[-1] == n.split()[-1]) == 1}
+    said = {name for name in names if alias_in(name, lowered)}
+    said |= {unique_heads[h] for h in set(heads) if h in unique_heads and alias_in(h, lowered)}
     fitting = [o for o in orders
-               if any(alias_in(name, lowered) for name in {i.name for i in o.items})
+               if any(i.name in said for i in o.items)
                or any(word in described for word in (o.status, STATUS_WORDS.get(o.status, o.status)))]
     return fitting[0].order_id if len(fitting) == 1 else None
 
@@ -114,12 +120,16 @@ def the_order(frame: Frame, step: str = "load_order") -> Order:
     return result.order
 
 
-def only_one(statuses: Iterable[str], step: str = "list_orders"):
-    """Assume the order when exactly one of the customer's orders qualifies."""
-    wanted = set(statuses)
+def only_one(statuses: Iterable[str], otherwise: Iterable[str] = (), step: str = "list_orders"):
+    """Assume the order when exactly one of the customer's orders qualifies; if none does, when exactly one
+    has an `otherwise` status (an "exchange" of the only order, which is still pending)."""
+    wanted, second = set(statuses), set(otherwise)
 
     def default(frame: Frame, state: ConversationState) -> JsonValue | None:
-        fitting = [o.order_id for o in listed_orders(frame, step) if o.status in wanted]
+        listed = listed_orders(frame, step)
+        fitting = [o.order_id for o in listed if o.status in wanted]
+        if not fitting:
+            fitting = [o.order_id for o in listed if o.status in second]
         return fitting[0] if len(fitting) == 1 else None
 
     return default

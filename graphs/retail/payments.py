@@ -16,7 +16,8 @@ SOURCE_WORDS = {
     "credit_card": ("credit card", "card", "visa", "mastercard", "amex", "american express", "discover", "credit"),
     "gift_card": ("gift card", "giftcard", "gift", "store credit", "website credit", "gc"),
 }
-ORIGINAL_WORDS = ("original", "same", "the one i paid", "paid with", "as before", "usual", "whatever", "default")
+ORIGINAL_WORDS = ("original", "same card", "same method", "same payment", "same account", "the one i paid",
+                  "paid with", "i paid", "as before", "usual", "whatever i")
 
 
 def named(state: ConversationState, method_id: str) -> str:

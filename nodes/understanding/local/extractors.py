@@ -89,8 +89,14 @@ def person_name(text: str, expected: bool = False) -> tuple[str, str] | None:
     return None
 
 
+NEGATED = re.compile(r"\b(?:not|isn't|isnt|ain't|doesn't) (?:right|correct|what i|it|quite)\b|\bthat's wrong\b|"
+                     r"\bthats wrong\b|\bwrong\b|\bnot like that\b", re.I)
+
+
 def yes_no(text: str) -> bool | None:
     lowered = text.lower().strip()
+    if NEGATED.search(lowered):
+        return False  # "that's not right": a no, whatever words of assent it holds
     first = re.split(r"[\s,.!;:]+", lowered, maxsplit=1)[0] if lowered else ""
     if first in ("no", "nope", "nah", "negative"):
         return False
@@ -137,7 +143,7 @@ def choice(text: str, choices: list[Choice], multiple: bool = False) -> list[Cho
         return []  # too little to compare with the labels
     numbers = re.findall(r"\d{3,}", lowered)  # "gift card 1005003" is not "gift card 1005004", however alike
     labels = {i: c.label.lower() for i, c in enumerate(choices) if all(n in c.label for n in numbers)}
-    scored = fuzzy.extract(lowered, labels, scorer=fuzz.partial_ratio, score_cutoff=85, limit=2) if labels else []
+    scored = fuzzy.extract(lowered, labels, scorer=fuzz.token_set_ratio, score_cutoff=90, limit=2) if labels else []
     if not scored or (len(scored) > 1 and scored[1][1] == scored[0][1]):
         return []  # nothing close, or two equally close ("gift card" with two gift cards)
     return [choices[scored[0][2]]]

@@ -49,6 +49,8 @@ META_EXAMPLES: dict[str, tuple[str, ...]] = {
         "can I get compensation for the trouble", "I want a voucher for the inconvenience", "write me a poem",
         "what's the stock price", "can you change my email address", "add a new credit card to my account",
         "place a new order for me", "can you recommend a laptop", "sign me up for the newsletter",
+        "can you help me troubleshoot them", "how do i fix it", "it won't pair with my phone, can you help",
+        "can you help me set it up", "i need technical support",
         "I want to file a complaint about a delivery driver", "change my phone number",
     ),
     OTHER_CUSTOMER: (

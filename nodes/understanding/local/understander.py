@@ -56,6 +56,7 @@ CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s+(?:and also|also|and then|then|plu
 SAME_AS = re.compile(r"same\s+(?:\w+\s+){0,2}as\s+(?:(?:my|the|for|in|on|that|of)\s+)*(?:order\s*)?#?\s?W?\d{7}",
                      re.I)
 IDENTITY = ("email", "first_name", "last_name", "zip")
+ITEM_CHANGES = {"exchange_items", "change_order_items"}  # one request, whatever the order's status
 
 
 class LocalUnderstander:
@@ -81,7 +82,7 @@ class LocalUnderstander:
             return self._pick_process(text, question, ranking, identity)
         if best == CANCEL and confidence >= 0.5 and active:
             return Understanding(commands=[CancelProcess()], confidence=confidence)
-        if best == "human_handoff" and confidence >= 0.45:
+        if best == "human_handoff" and confidence >= 0.45 and x.yes_no(text) is not False:
             return Understanding(commands=[*identity, HumanHandoff()], confidence=confidence)
         if best == OTHER_CUSTOMER and confidence >= 0.45:
             return Understanding(commands=[c for c in identity if c.slot == "email"] + [OtherCustomer()],
@@ -96,6 +97,7 @@ class LocalUnderstander:
             answers = self._answer(question, text, request)
         if typed and len(requests) == 1 and requests[0][2] == text:
             requests = []  # "to my gift card" answers the refund question; it is not a payment change
+        requests = [r for r in requests if not self._continues(active, r[0], text)]
         commands: list[Command] = []
         for name, _, chunk in requests:
             commands.append(StartProcess(process=name, slots=self._slots(self.requests[name], chunk)))
@@ -133,8 +135,8 @@ class LocalUnderstander:
             if name == OUT_OF_SCOPE and confidence >= 0.4:
                 request = x.EMAIL.sub("", part).strip(" ,.") or part
                 return OutOfScope(request=request[:300])
-        name, confidence, _ = found[0]
-        if name == GOODBYE and confidence >= 0.45 and (question is None or question.kind != "yes_no"):
+        if (question is None or question.kind != "yes_no") and \
+                any(n == GOODBYE and c >= 0.45 for n, c, _ in found):
             return Goodbye()
         if any(n == CHITCHAT and c >= 0.4 for n, c, _ in found):
             return ChitChat()
@@ -149,6 +151,17 @@ class LocalUnderstander:
         if p - runner_up[1] < CLARIFY_MARGIN:
             return [Clarify(options=[best, runner_up[0]])]
         return [StartProcess(process=best, slots=self._slots(self.requests[best], text))]
+
+    def _continues(self, active: str | None, name: str, text: str) -> bool:
+        """Is what looks like a new request really more of the active one? "I'd like size S" while
+        exchanging; "use my PayPal" or a new address for a process that has that slot."""
+        spec = self.requests.get(active or "")
+        if spec is None:
+            return False
+        if {active, name} <= ITEM_CHANGES:
+            return True
+        return any(self._names_a_value(slot.kind, text) for slot in spec.slots
+                   if slot.kind in ("payment_method", "address"))
 
     def _typed_answer(self, question: ActiveQuestion, text: str) -> bool:
         """Does the text hold a value of the asked kind (not just words that might be one)?"""
@@ -176,6 +189,8 @@ class LocalUnderstander:
                 # With nothing going on there is nothing to answer: a close request is meant.
                 name, confidence = next(((n, p) for n, p in ranking if n in self.requests), ("", 0.0))
                 confidence = confidence if confidence >= 0.3 else 0.0
+            if found and name in self.requests and self._detail_of(found[-1][0], name, clause):
+                name = found[-1][0]  # "… please use the credit card for any difference": a detail of it
             if name in self.requests and confidence >= REQUEST_CONFIDENCE:
                 if found and found[-1][0] == name:
                     found[-1] = (name, max(confidence, found[-1][1]), f"{found[-1][2]} {clause}")
@@ -188,6 +203,13 @@ class LocalUnderstander:
             if name in self.requests and confidence >= REQUEST_CONFIDENCE:
                 found.append((name, confidence, text))
         return [r for r in found if r[0] != active and not (identified_in_text and r[0] == "identify_customer")]
+
+    def _detail_of(self, previous: str, name: str, clause: str) -> bool:
+        spec = self.requests[previous]
+        if {previous, name} <= ITEM_CHANGES:
+            return True
+        return any(self._names_a_value(slot.kind, clause) for slot in spec.slots
+                   if slot.kind in ("payment_method", "address"))
 
     def _pick_process(self, text: str, question: ActiveQuestion, ranking, identity: list[SetSlot]) -> Understanding:
         picked = x.choice(text, question.choices)
@@ -310,7 +332,8 @@ class LocalUnderstander:
                 if request.filled_slots.get(slot.name) != typed:
                     found.append(SetSlot(slot=slot.name, value=typed))
             elif slot.kind in TEXT_KINDS and slot.name in request.filled_slots:
-                if self._names_a_value(slot.kind, text) or CORRECTION_CUES.search(text):
+                at_confirmation = asked == "confirmed" and len(text.split()) > 3
+                if at_confirmation or self._names_a_value(slot.kind, text) or CORRECTION_CUES.search(text):
                     merge = slot.kind in LIST_KINDS and bool(MERGE_CUES.search(text))
                     found.append(SetSlot(slot=slot.name, value=text, extend=merge))
             elif slot.kind in TEXT_KINDS and not answers and request.question is not None:
