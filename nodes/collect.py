@@ -77,7 +77,8 @@ def collect(spec: ProcessSpec, slot_name: str, step: str, needs: str | None = No
                 return update(state, frame, lines, events)
         choices = slot.choices(frame, state) if slot.choices else []
         if slot.choices and not choices:
-            lines.append(say(spec, frame, state, f"no_{slot_name}"))
+            key = f"no_{slot_name}" if f"no_{slot_name}" in spec.templates else "nothing_to_offer"
+            lines.append(say(spec, frame, state, key))
             return update(state, frame.with_(status="done"), lines,
                           [*events, TraceEvent(event="completed", process=spec.name, detail=f"no_{slot_name}")])
         lines.append(say(spec, frame, state, slot.ask, choices=numbered([c.label for c in choices])))

@@ -20,6 +20,7 @@ COMMON_TEMPLATES = {
     "refused": "I'm sorry, I can't do that: {reason}.",
     "too_many_attempts": "That still doesn't work, I'm afraid.",
     "didnt_catch": "Sorry, I didn't catch that.",
+    "nothing_to_offer": "I'm sorry, there is nothing I can offer for that here, so I can't go on with this request.",
 }
 
 

@@ -43,7 +43,8 @@ QUESTION_CUES: tuple[tuple[str, str], ...] = (
 DONE = r"(?:^|\n)\s*done\b"
 KEPT = r"haven't (?:changed|cancelled) anything|stays as it is|nothing was changed"
 CANNOT = r"can't be (?:cancelled|returned|exchanged|changed)|can(?:'t| ?not) be changed any more|" \
-         r"none of your orders|no other payment method|only (?:pending|delivered) orders can"
+         r"none of your orders|no other payment method|only (?:pending|delivered) orders can|" \
+         r"none of your payment methods can pay|so i can't make this change|nothing i can offer"
 REFUSED = r"i'm sorry, i can't do that: (?P<reason>.+?)(?:\.\s*(?:\n|$)|\.(?= [A-Z]))"
 NOT_UNDERSTOOD = r"didn't (?:quite )?(?:get|catch) that|put it another way|not sure what|could you tell me again|" \
                  r"tell me a bit more"

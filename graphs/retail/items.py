@@ -92,8 +92,9 @@ def mentions_of(order: Order, text: str) -> list[tuple[int, list[int]]]:
     tokens = _tokens(text)
 
     def as_name(positions: list[int], size: int) -> list[int]:
-        # "a backpack with a laptop compartment" names the Laptop only as an option of the backpack
-        return [p for p in positions if p + size >= len(tokens) or tokens[p + size] not in option_words]
+        # "a laptop compartment", "compartment: laptop" name the Laptop only as an option of the backpack
+        return [p for p in positions if (p + size >= len(tokens) or tokens[p + size] not in option_words)
+                and (p == 0 or tokens[p - 1] not in option_words)]
 
     for name, indexes in by_name.items():
         positions = as_name(_positions(name, text), len(_tokens(name)))
@@ -165,13 +166,14 @@ def _named(order: Order, text: str, taken: list[str], unclear: list[str], among:
         return picked
     if ALL_WORDS.search(text):
         return [it.item_id for k, it in enumerate(order.items) if k not in used]
+    text = re.sub(r"[,;:]", " and ", text)  # commas part the items ("the black one, the kettle")
     mentions = mentions_of(order, text)
     for position, indexes in mentions:
         free = [k for k in indexes if k not in used]
         if not free:
             continue
         if len(free) > 1:
-            narrowed = _narrow(order, free, text)
+            narrowed = _narrow(order, free, text, position)
             positions = _positions_named(text, len(order.items))
             # "number 2": a place in the list shown, or, if that is another product, among these same ones
             named = [k for k in positions if k in narrowed] or [narrowed[p] for p in positions if p < len(narrowed)]
@@ -206,23 +208,37 @@ ORDINAL_WORDS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4}
 
 def _positions_named(text: str, count: int) -> list[int]:
     lowered = text.lower()
-    positions = [int(n) - 1 for n in re.findall(r"(?<![\d#w$.])\b([1-9])\b(?![\d.%])", lowered)]
+    positions = [int(n) - 1 for n in re.findall(r"(?<![\d#w$.])\b([1-9])\b(?!\.\d|\d|%)", lowered)]
     positions += [i for w, i in ORDINAL_WORDS.items() if re.search(rf"\b{w}\b", lowered)]
     if re.search(r"\blast (one|item)\b", lowered):
         positions.append(count - 1)
     return [p for p in dict.fromkeys(positions) if 0 <= p < count]
 
 
-def _narrow(order: Order, indexes: list[int], text: str) -> list[int]:
-    """Same product twice: keep the ones whose options the text mentions."""
-    scored = []
-    for k in indexes:
-        hits = sum(1 for value in order.items[k].options.values() if _has_phrase(value, text))
-        scored.append((hits, k))
-    best = max(h for h, _ in scored)
-    if best == 0:
-        return indexes
-    return [k for h, k in scored if h == best]
+STOPS_RIGHT = {"to", "for", "into", "instead", "and", "also", "plus", "then", "but"}
+
+
+def _narrow(order: Order, indexes: list[int], text: str, position: int | None = None) -> list[int]:
+    """Same product twice: keep the ones whose options the text mentions, first those said right around
+    the name ("the black toothbrush", "the toothbrush in black") rather than the wanted ones after "to"."""
+    tokens = _tokens(text)
+    windows = [text]
+    if position is not None:
+        size = len(_tokens(order.items[indexes[0]].name))
+        left = position
+        while left > 0 and position - left < 4 and tokens[left - 1] not in SEPARATORS:
+            left -= 1
+        right = position + size
+        while right < len(tokens) and right - position - size < 3 and tokens[right] not in STOPS_RIGHT:
+            right += 1
+        windows.insert(0, " ".join(tokens[left:right]))
+    for window in windows:
+        scored = [(sum(1 for value in order.items[k].options.values() if _has_phrase(value, window)), k)
+                  for k in indexes]
+        best = max(h for h, _ in scored)
+        if best > 0 and sum(1 for h, _ in scored if h == best) == 1:
+            return [k for h, k in scored if h == best]
+    return indexes
 
 
 # -- which variant instead -------------------------------------------------------------------

@@ -41,6 +41,8 @@ META_EXAMPLES: dict[str, tuple[str, ...]] = {
         "bye", "goodbye", "that's all", "that's all thanks", "no that's it", "nothing else", "I'm done",
         "that will be all", "thanks, bye", "see you", "have a nice day", "no, that's everything",
         "nothing more, thanks", "all good, bye", "that is all for today", "no thank you, that's all",
+        "nope, that's it", "no that's it thanks", "that's it, thanks for your help", "nothing else, thank you",
+        "no, i'm all set", "that's everything, thanks for the help",
     ),
     OUT_OF_SCOPE: (
         "can you unsubscribe me from marketing emails", "I want a coupon", "give me a discount code",

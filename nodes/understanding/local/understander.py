@@ -57,6 +57,7 @@ SAME_AS = re.compile(r"same\s+(?:\w+\s+){0,2}as\s+(?:(?:my|the|for|in|on|that|of
                      re.I)
 IDENTITY = ("email", "first_name", "last_name", "zip")
 ITEM_CHANGES = {"exchange_items", "change_order_items"}  # one request, whatever the order's status
+HEAD_WORDS = 12
 
 
 class LocalUnderstander:
@@ -136,7 +137,7 @@ class LocalUnderstander:
                 request = x.EMAIL.sub("", part).strip(" ,.") or part
                 return OutOfScope(request=request[:300])
         if (question is None or question.kind != "yes_no") and \
-                any(n == GOODBYE and c >= 0.45 for n, c, _ in found):
+                any(n == GOODBYE and c >= 0.4 for n, c, _ in found):
             return Goodbye()
         if any(n == CHITCHAT and c >= 0.4 for n, c, _ in found):
             return ChitChat()
@@ -183,12 +184,7 @@ class LocalUnderstander:
         Identity facts in the text are identification, not a request to "log in"."""
         found: list[tuple[str, float, str]] = []
         for clause in [c for c in CLAUSE_SPLIT.split(text) if c and c.strip()]:
-            ranking = self.classifier.rank(clause)
-            name, confidence = ranking[0]
-            if name == INFORM and active is None:
-                # With nothing going on there is nothing to answer: a close request is meant.
-                name, confidence = next(((n, p) for n, p in ranking if n in self.requests), ("", 0.0))
-                confidence = confidence if confidence >= 0.3 else 0.0
+            name, confidence = self._request_in(clause, active is None)
             if found and name in self.requests and self._detail_of(found[-1][0], name, clause):
                 name = found[-1][0]  # "… please use the credit card for any difference": a detail of it
             if name in self.requests and confidence >= REQUEST_CONFIDENCE:
@@ -203,6 +199,26 @@ class LocalUnderstander:
             if name in self.requests and confidence >= REQUEST_CONFIDENCE:
                 found.append((name, confidence, text))
         return [r for r in found if r[0] != active and not (identified_in_text and r[0] == "identify_customer")]
+
+    def _request_in(self, clause: str, idle: bool) -> tuple[str, float]:
+        """The request a clause makes, read from the whole clause and from its first words (a request is
+        said up front; a long list of options after it only blurs it). The two item-change processes count
+        as one request: the order's status decides which of them runs."""
+        best = ("", 0.0)
+        for part in (clause, " ".join(clause.split()[:HEAD_WORDS])):
+            ranking = dict(self.classifier.rank(part))
+            for name in ITEM_CHANGES:
+                ranking[name] = sum(ranking.get(n, 0.0) for n in ITEM_CHANGES) if ranking.get(name) == max(
+                    ranking.get(n, 0.0) for n in ITEM_CHANGES) else ranking.get(name, 0.0)
+            top = max(ranking.items(), key=lambda kv: kv[1])
+            if top[0] == INFORM and idle:
+                # With nothing going on there is nothing to answer: a close request is meant.
+                top = max(((n, p) for n, p in ranking.items() if n in self.requests), key=lambda kv: kv[1],
+                          default=("", 0.0))
+                top = top if top[1] >= 0.3 else ("", 0.0)
+            if top[0] in self.requests and top[1] > best[1]:
+                best = top
+        return best
 
     def _detail_of(self, previous: str, name: str, clause: str) -> bool:
         spec = self.requests[previous]
