@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing.util import Finalize
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -76,6 +77,7 @@ def _init_worker(config_json: str, base_path: str) -> None:
 
     config = EvalConfig.model_validate_json(config_json)
     home = Path(tempfile.mkdtemp(prefix="procall-eval-"))
+    Finalize(None, shutil.rmtree, args=(home, True), exitpriority=10)  # pool workers skip atexit handlers
     base = BaseStore(base_path)
     mode = config.model
     oracle = OracleUnderstandingModel() if mode == "oracle" else None

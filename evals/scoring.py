@@ -11,7 +11,6 @@ folder and every task gets a byte copy of its SQLite file (milliseconds).
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import re
 import shutil
@@ -19,6 +18,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from math import comb
+from multiprocessing.util import Finalize
 from pathlib import Path
 
 from procall.tools.backend.database import copy_file_database
@@ -74,7 +74,7 @@ def base_store(data_folder: str | Path | None = None) -> BaseStore:
     folder = Path(data_folder or taubench.data_folder()).resolve()
     if folder not in _BASES:
         workdir = Path(tempfile.mkdtemp(prefix="procall-base-"))
-        atexit.register(shutil.rmtree, workdir, True)
+        Finalize(None, shutil.rmtree, args=(workdir, True), exitpriority=10)  # also in pool workers
         _BASES[folder] = BaseStore.build(folder, workdir / "base.db")
     return _BASES[folder]
 

@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Any
 
@@ -219,6 +220,8 @@ class Player:
         self.reader = self.base.open()
         shm = Path("/dev/shm")  # the stores and the checkpoints are written at every step: keep them in memory
         self.workdir = Path(tempfile.mkdtemp(prefix="procall-play-", dir=shm if shm.is_dir() else None))
+        # Removed when this process ends, also as a pool worker (where atexit handlers don't run).
+        Finalize(self, shutil.rmtree, args=(self.workdir, True), exitpriority=10)
         (self.workdir / "home").mkdir()
         self.store = self.base.copy(self.workdir / "store-0.db")
         settings = Settings(home=self.workdir / "home", data=data, nlu="llm" if oracle else "local",

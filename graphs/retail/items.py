@@ -19,6 +19,7 @@ from ...tools.backend.models import Order, OrderItem, Product, Variant
 
 ALL_WORDS = re.compile(r"\b(all (?:of )?(?:the |my )?(?:items|of them|things|products)|everything|"
                        r"whole order|entire order|all items|all of it|every item|all of them)\b", re.I)
+ANOTHER = re.compile(r"\b(both|two|another|other one|second one|the other)\b", re.I)
 BOTH_WORDS = re.compile(r"\b(both|two of|2 of|two \w+s|each)\b", re.I)
 SAME_WORDS = re.compile(r"\b(same|identical|exact same|another one of the same|replacement|new one|"
                         r"no change|as it is|same options)\b", re.I)
@@ -39,6 +40,10 @@ def _norm(text: str) -> str:
 
 
 def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith(("ches", "shes", "xes", "sses", "zes")):
+        return word[:-2]  # watches, boxes
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"  # accessories
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
@@ -168,10 +173,19 @@ def _named(order: Order, text: str, taken: list[str], unclear: list[str], among:
         return [it.item_id for k, it in enumerate(order.items) if k not in used]
     text = re.sub(r"[,;:]", " and ", text)  # commas part the items ("the black one, the kettle")
     mentions = mentions_of(order, text)
+    named_here: set[int] = set()
     for position, indexes in mentions:
         free = [k for k in indexes if k not in used]
         if not free:
             continue
+        if set(indexes) & named_here and not ANOTHER.search(text):
+            # Named again ("the steel kettle … the steel kettle to a glass one"): the same item, unless the
+            # customer says another one; a twin is picked only if this mention describes it.
+            again = _narrow(order, indexes, text, position)
+            if len(again) != 1 or again[0] in named_here or again[0] in used:
+                continue
+            free = again
+        named_here |= set(indexes)
         if len(free) > 1:
             narrowed = _narrow(order, free, text, position)
             positions = _positions_named(text, len(order.items))
@@ -208,7 +222,9 @@ ORDINAL_WORDS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4}
 
 def _positions_named(text: str, count: int) -> list[int]:
     lowered = text.lower()
-    positions = [int(n) - 1 for n in re.findall(r"(?<![\d#w$.])\b([1-9])\b(?!\.\d|\d|%)", lowered)]
+    # "2", "number 2", "1 and 3" are places in the list; "4 hours" or "size 9" are not
+    positions = [int(n) - 1 for n in re.findall(r"(?<![\d#w$.])\b([1-9])\b(?=\s*(?:,|and\b|or\b|&|\.|\)|$))",
+                                                lowered)]
     positions += [i for w, i in ORDINAL_WORDS.items() if re.search(rf"\b{w}\b", lowered)]
     if re.search(r"\blast (one|item)\b", lowered):
         positions.append(count - 1)

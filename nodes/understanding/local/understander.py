@@ -49,8 +49,9 @@ LIST_KINDS = {"items"}
 CORRECTION_CUES = re.compile(r"\b(instead|actually|i meant|i mean|sorry|rather|change|switch|not the|make it|"
                              r"wait|also|as well|too|add|plus|and the|another|oh and|one more|other|different|"
                              r"just|only|except|without|remove|drop)\b", re.I)
-# Said with these, a new value for a list slot is read against the old one (added to, taken from, narrowed).
-MERGE_CUES = re.compile(r"\b(also|as well|too|add|plus|and the|another|oh and|one more|instead|rather than|"
+# Said with these, a new value for a list slot is read against the old one (added to, taken from, narrowed);
+# a list of items is only ever changed with them ("make it the 5x one and the L jacket" changes options).
+MERGE_CUES = re.compile(r"\b(also|as well|too|add|plus|another|oh and|one more|instead of|rather than|"
                         r"not the|except|without|remove|drop|just|only)\b", re.I)
 CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s+(?:and also|also|and then|then|plus)\s+(?=[a-z])", re.I)
 SAME_AS = re.compile(r"same\s+(?:\w+\s+){0,2}as\s+(?:(?:my|the|for|in|on|that|of)\s+)*(?:order\s*)?#?\s?W?\d{7}",
@@ -349,9 +350,11 @@ class LocalUnderstander:
                     found.append(SetSlot(slot=slot.name, value=typed))
             elif slot.kind in TEXT_KINDS and slot.name in request.filled_slots:
                 at_confirmation = asked == "confirmed" and len(text.split()) > 3
-                if at_confirmation or self._names_a_value(slot.kind, text) or CORRECTION_CUES.search(text):
-                    merge = slot.kind in LIST_KINDS and bool(MERGE_CUES.search(text))
-                    found.append(SetSlot(slot=slot.name, value=text, extend=merge))
+                if slot.kind in LIST_KINDS:
+                    if MERGE_CUES.search(text):
+                        found.append(SetSlot(slot=slot.name, value=text, extend=True))
+                elif at_confirmation or self._names_a_value(slot.kind, text) or CORRECTION_CUES.search(text):
+                    found.append(SetSlot(slot=slot.name, value=text))
             elif slot.kind in TEXT_KINDS and not answers and request.question is not None:
                 guesses.append(SetSlot(slot=slot.name, value=text))
         return found, guesses
