@@ -8,8 +8,8 @@ from .patterns import clarify, continue_interrupted, offer_human
 from .process import ProcessGraph
 from .processes import (
     cancel_order,
-    change_order,
     change_default_address,
+    change_order,
     change_order_address,
     change_order_items,
     change_order_payment,

@@ -16,6 +16,7 @@ from langgraph.graph import START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from ..nodes.apply import make_apply
+from ..nodes.catalogue import Catalogue
 from ..nodes.listen import greet, listen
 from ..nodes.respond import respond
 from ..nodes.services import Services
@@ -23,7 +24,6 @@ from ..nodes.settle import make_next_step, make_settle
 from ..nodes.understand import make_understand
 from ..nodes.understanding.base import Understander
 from ..state.conversation import ConversationState, RouterInput
-from ..nodes.catalogue import Catalogue
 from .catalogue import build_processes
 from .process import ProcessGraph
 

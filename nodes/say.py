@@ -8,7 +8,8 @@ from typing import Any
 from ..state.conversation import ConversationState, TraceEvent
 from ..state.frames import Frame
 from .process_spec import ProcessSpec
-from .step import frame_of, say as render_line, update
+from .step import frame_of, update
+from .step import say as render_line
 
 Extra = Callable[[Frame, ConversationState], dict[str, Any]]
 

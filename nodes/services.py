@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from langchain_core.runnables import RunnableConfig
 
 from ..state.conversation import ConversationState

@@ -20,8 +20,8 @@ from ...nodes.templates import money
 from ...state.conversation import ConversationState
 from ...state.frames import Choice, Frame
 from ...tools.backend.contracts import OrderResult
-from ..retail.process import RetailProcess
 from ..retail import orders, payments
+from ..retail.process import RetailProcess
 
 REASONS = {
     "no longer needed": ("no longer need", "not need", "don't need", "dont need", "do not need", "no need",

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-
 from ...nodes.process_spec import ProcessSpec
 from ...nodes.services import Services
 from ...nodes.step import frame_of

@@ -14,8 +14,8 @@ from ...nodes.services import Services
 from ...nodes.step import frame_of
 from ...state.conversation import ConversationState
 from ...state.frames import Frame
-from ..retail.process import RetailProcess
 from ..retail import address_change, orders
+from ..retail.process import RetailProcess
 
 
 def facts(frame: Frame, state: ConversationState) -> dict:

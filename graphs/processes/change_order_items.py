@@ -16,8 +16,8 @@ from ...nodes.process_spec import ProcessSpec
 from ...nodes.services import Services
 from ...nodes.step import frame_of
 from ...state.conversation import ConversationState
-from ..retail.process import RetailProcess
 from ..retail import item_change, orders
+from ..retail.process import RetailProcess
 
 SPEC = ProcessSpec(
     name="change_order_items",

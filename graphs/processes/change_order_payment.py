@@ -19,8 +19,8 @@ from ...state.conversation import ConversationState
 from ...state.frames import Choice, Frame
 from ...tools.backend.contracts import UserResult
 from ...tools.backend.models import PaymentMethod
-from ..retail.process import RetailProcess
 from ..retail import orders, payments
+from ..retail.process import RetailProcess
 
 
 def total(frame: Frame) -> float:

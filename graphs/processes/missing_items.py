@@ -24,9 +24,9 @@ from ...state.conversation import ConversationState
 from ...state.frames import Choice, Frame
 from ...tools.backend.contracts import ClaimResult, ShipmentResult, StockResult
 from ...tools.backend.models import Shipment, Stock
-from ..retail.process import RetailProcess
 from ..retail import orders, payments
 from ..retail.items import pick_items
+from ..retail.process import RetailProcess
 
 SHIPPED = ("processed", "delivered")
 RESOLUTIONS = {

@@ -11,9 +11,9 @@ from ...nodes.services import Services
 from ...nodes.templates import listing, money
 from ...state.conversation import ConversationState
 from ...state.frames import Frame
-from ..retail.process import RetailProcess
 from ..retail import orders, payments
 from ..retail.items import item_label
+from ..retail.process import RetailProcess
 
 
 def details(frame: Frame, state: ConversationState) -> dict:

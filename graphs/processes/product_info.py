@@ -7,7 +7,8 @@
 from __future__ import annotations
 
 from pydantic import JsonValue
-from rapidfuzz import fuzz, process as fuzzy
+from rapidfuzz import fuzz
+from rapidfuzz import process as fuzzy
 
 from ...nodes.process_spec import ProcessSpec, Resolution, Resolved, SlotSpec, Unrecognised
 from ...nodes.services import Services

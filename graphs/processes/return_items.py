@@ -18,10 +18,10 @@ from ...nodes.step import frame_of
 from ...nodes.templates import listing, money
 from ...state.conversation import ConversationState
 from ...state.frames import Choice, Frame
-from ..retail.process import RetailProcess
+from ...tools.backend.models import PaymentMethod
 from ..retail import orders, payments
 from ..retail.item_change import item_choices, resolve_items
-from ...tools.backend.models import PaymentMethod
+from ..retail.process import RetailProcess
 
 
 def refund_methods(frame: Frame, state: ConversationState) -> list[PaymentMethod]:

@@ -68,11 +68,25 @@ def _has_phrase(phrase: str, text: str) -> bool:
 
 
 def _positions(phrase: str, text: str) -> list[int]:
+    """Where the phrase stands in the text. In a name of several words one word may carry a typo even if
+    it is short ("running shooes"), as long as another word is exact."""
     words, target = _tokens(phrase), _tokens(text)
     n = len(words)
     if not n:
         return []
-    return [i for i in range(len(target) - n + 1) if all(_same_word(a, b) for a, b in zip(words, target[i:i + n]))]
+    found = []
+    for i in range(len(target) - n + 1):
+        window = target[i:i + n]
+        if all(_same_word(a, b) for a, b in zip(words, window)):
+            found.append(i)
+        elif n > 1 and sum(a == b for a, b in zip(words, window)) == n - 1 and all(
+                a == b or _near_word(a, b) for a, b in zip(words, window)):
+            found.append(i)
+    return found
+
+
+def _near_word(a: str, b: str) -> bool:
+    return len(a) >= 4 and a[0] == b[:1] and not any(c.isdigit() for c in a + b) and fuzz.ratio(a, b) >= 75
 
 
 def options_text(options: dict[str, str]) -> str:

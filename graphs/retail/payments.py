@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from pydantic import JsonValue
+from rapidfuzz import fuzz
 
 from ...nodes.process_spec import Rejected, Resolution, Resolved, Unrecognised
 from ...state.conversation import ConversationState
@@ -104,4 +105,9 @@ def _named(text: str, methods: list[PaymentMethod], original_id: str | None) -> 
 
 
 def _word_in(word: str, text: str) -> bool:
-    return re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", text) is not None
+    if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", text) is not None:
+        return True
+    # "payapl", "mastercrad": a typo in a long single word
+    return " " not in word and len(word) >= 6 and any(
+        t[:1] == word[0] and abs(len(t) - len(word)) <= 1 and fuzz.ratio(t, word) >= 80
+        for t in re.findall(r"[a-z]+", text))

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 
-from rapidfuzz import fuzz, process as fuzzy
+from rapidfuzz import fuzz
+from rapidfuzz import process as fuzzy
 
 from ....state.frames import Choice
-from ...matching import alias_in, has_phrase as _has
+from ...matching import alias_in
+from ...matching import has_phrase as _has
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 ORDER_ID = re.compile(r"#?\s?\bW\s?(\d{7})\b|#\s?(\d{7})\b|\border(?: number| id| no\.?| #)?\s*:?\s*#?(\d{7})\b", re.I)

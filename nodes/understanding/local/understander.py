@@ -351,7 +351,9 @@ class LocalUnderstander:
             elif slot.kind in TEXT_KINDS and slot.name in request.filled_slots:
                 at_confirmation = asked == "confirmed" and len(text.split()) > 3
                 if slot.kind in LIST_KINDS:
-                    if MERGE_CUES.search(text):
+                    # Items named while confirming or describing the changes, but not chosen, are added to them
+                    # ("… and the shoes to a yellow one"); with cues, also taken out or narrowed.
+                    if MERGE_CUES.search(text) or at_confirmation or asked == "changes":
                         found.append(SetSlot(slot=slot.name, value=text, extend=True))
                 elif at_confirmation or self._names_a_value(slot.kind, text) or CORRECTION_CUES.search(text):
                     found.append(SetSlot(slot=slot.name, value=text))
