@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from pydantic import JsonValue
 from rapidfuzz import fuzz
+from rapidfuzz.distance import DamerauLevenshtein, Levenshtein
 
 from ...nodes.process_spec import Rejected, Resolution, Resolved, Unrecognised
 from ...nodes.templates import listing
@@ -59,7 +60,10 @@ def _same_word(a: str, b: str) -> bool:
         return True
     if len(a) < 6 or a[0] != b[:1] or abs(len(a) - len(b)) > 1 or any(c.isdigit() for c in a + b):
         return False
-    return fuzz.ratio(a, b) >= 87  # "speaker" and "sneaker" (86) are two words
+    if fuzz.ratio(a, b) >= 87:  # "speaker" and "sneaker" (86) are two words
+        return True
+    # two letters swapped ("capusle"): one slip of the fingers, though it moves two letters
+    return DamerauLevenshtein.distance(a, b) == 1 and Levenshtein.distance(a, b) == 2
 
 
 def _has_phrase(phrase: str, text: str) -> bool:
@@ -116,14 +120,16 @@ def mentions_of(order: Order, text: str) -> list[tuple[int, list[int]]]:
                 and (p == 0 or tokens[p - 1] not in option_words)]
 
     for name, indexes in by_name.items():
-        positions = as_name(_positions(name, text), len(_tokens(name)))
+        size = len(_tokens(name))
+        positions = as_name(_positions(name, text), size)
         head = _tokens(name)[-1]
-        if not positions and heads.count(head) == 1:
-            positions = as_name(_positions(head, text), 1)  # "the kettle" when the order has one kind of kettle
+        if heads.count(head) == 1:  # "the kettle", "the fixed chair": the head alone, when no other product has it
+            full = {p + size - 1 for p in positions}
+            positions += [p for p in as_name(_positions(head, text), 1) if p not in full]
         if not positions:  # "tshirt", "t shirt", "headphone": compare without spaces
             squashed = _norm(name).replace(" ", "")
             positions = [i for i, t in enumerate(_tokens(text)) if fuzz.ratio(_singular(squashed), t) >= 88]
-        for position in positions:
+        for position in sorted(set(positions)):
             found.append((position, indexes))
     return sorted(found)
 
@@ -192,7 +198,7 @@ def _named(order: Order, text: str, taken: list[str], unclear: list[str], among:
         free = [k for k in indexes if k not in used]
         if not free:
             continue
-        if set(indexes) & named_here and not ANOTHER.search(text):
+        if (set(indexes) & named_here or set(indexes) & used) and not ANOTHER.search(text):
             # Named again ("the steel kettle … the steel kettle to a glass one"): the same item, unless the
             # customer says another one; a twin is picked only if this mention describes it.
             again = _narrow(order, indexes, text, position)
@@ -237,7 +243,7 @@ ORDINAL_WORDS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4}
 def _positions_named(text: str, count: int) -> list[int]:
     lowered = text.lower()
     # "2", "number 2", "1 and 3" are places in the list; "4 hours" or "size 9" are not
-    positions = [int(n) - 1 for n in re.findall(r"(?<![\d#w$.])\b([1-9])\b(?=\s*(?:,|and\b|or\b|&|\.|\)|$))",
+    positions = [int(n) - 1 for n in re.findall(r"(?<![\d#w$.])\b([1-9])\b(?=\s*(?:,|and\b|or\b|&|\.(?!\d)|\)|$))",
                                                 lowered)]
     positions += [i for w, i in ORDINAL_WORDS.items() if re.search(rf"\b{w}\b", lowered)]
     if re.search(r"\blast (one|item)\b", lowered):
@@ -377,15 +383,15 @@ def segments(order: Order, item_ids: list[str], text: str) -> dict[int, str]:
     for n in range(1, len(marks)):
         previous, here = marks[n - 1][0], marks[n][0]
         starts.append(next((i for i in range(here - 1, previous, -1) if tokens[i] in SEPARATORS), here))
-    pieces = [(ks, " ".join(tokens[starts[n]:starts[n + 1] if n + 1 < len(marks) else len(tokens)]))
-              for n, (_, ks) in enumerate(marks)]
+    pieces = [(ks, " ".join(tokens[starts[n]:starts[n + 1] if n + 1 < len(marks) else len(tokens)]),
+               marks[n][0] - starts[n]) for n, (_, ks) in enumerate(marks)]
     parts: dict[int, str] = {}
     taken: set[int] = set()
-    for ks, piece in pieces:
+    for ks, piece, at in pieces:
         if len(ks) > 1:  # the same product for several items: the piece belongs to the item it describes
             free = [k for k in ks if k not in taken] or ks
-            k = max(free, key=lambda i: sum(_has_phrase(v, piece) for v in order.items[i].options.values()))
-            ks = [k]
+            described = _narrow(order, free, piece, at)  # "the fixed chair: …" describes by what's next to it
+            ks = [described[0] if len(described) == 1 else free[0]]
         for k in ks:
             taken.add(k)
             parts[k] = f"{parts.get(k, '')} {piece}".strip()
