@@ -85,7 +85,7 @@ SPEC = ProcessSpec(
                  resolve=orders.resolve_order, choices=orders.order_choices(["pending"])),
         SlotSpec("reason", "reason", "why: 'no longer needed' or 'ordered by mistake'", ask="ask_reason",
                  resolve=resolve_reason,
-                 choices=lambda f, s: [Choice(value=r, label=r) for r in REASONS]),
+                 choices=lambda f, s: [Choice(value=r, label=r, aliases=words) for r, words in REASONS.items()]),
     ),
     facts=order_facts,
     templates={

@@ -35,7 +35,7 @@ def refund_methods(frame: Frame, state: ConversationState) -> list[PaymentMethod
 def refund_choices(frame: Frame, state: ConversationState) -> list[Choice]:
     original = payments.original_method(orders.the_order(frame))
     return [c.model_copy(update={"label": c.label + (" (how you paid)" if c.value == original else "")})
-            for c in payments.choices(refund_methods(frame, state), balance=False)]
+            for c in payments.choices(refund_methods(frame, state), balance=False, original_id=original)]
 
 
 def resolve_refund(mention: JsonValue, frame: Frame, state: ConversationState) -> Resolution:

@@ -59,7 +59,7 @@ def payment_choices(frame: Frame, state: ConversationState) -> list[Choice]:
     owed = difference(frame)
     methods = [m for m in profile.user.payment_methods.values()
                if m.source != "gift_card" or (m.balance or 0) >= owed]
-    return payments.choices(methods)
+    return payments.choices(methods, original_id=payments.original_method(orders.the_order(frame)))
 
 
 def item_choices(frame: Frame, state: ConversationState) -> list[Choice]:

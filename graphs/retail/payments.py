@@ -31,8 +31,10 @@ def original_method(order: Order) -> str:
     return order.payment_history[0].payment_method_id if order.payment_history else ""
 
 
-def choices(methods: list[PaymentMethod], balance: bool = True) -> list[Choice]:
-    return [Choice(value=m.id, label=m.label(balance=balance), aliases=_aliases(m)) for m in methods]
+def choices(methods: list[PaymentMethod], balance: bool = True, original_id: str | None = None) -> list[Choice]:
+    """`original_id`: the method the order was paid with, which "the original one" or "same as I paid" pick."""
+    return [Choice(value=m.id, label=m.label(balance=balance),
+                   aliases=_aliases(m) + (ORIGINAL_WORDS if m.id == original_id else ())) for m in methods]
 
 
 def _aliases(method: PaymentMethod) -> tuple[str, ...]:

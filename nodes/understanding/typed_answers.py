@@ -8,7 +8,7 @@ or less certain still goes to the model.
 
 from __future__ import annotations
 
-from ...state.commands import SetSlot, Understanding
+from ...state.commands import Goodbye, SetSlot, Understanding
 from .base import UnderstandingRequest
 from .local.understander import LocalUnderstander
 
@@ -18,8 +18,15 @@ MAX_WORDS = 6
 
 
 def typed_answer(local: LocalUnderstander, request: UnderstandingRequest) -> Understanding | None:
-    """The local reading, if it is a typed answer to the pending question and nothing else; else None."""
+    """The local reading, if it is a typed answer to the pending question and nothing else; else None.
+    With nothing pending, a plain goodbye ("no, that's all, thanks") counts as one: the answer to
+    "anything else?"."""
     question = request.question
+    if question is None and request.active_process is None and len(request.text.split()) <= MAX_WORDS + 2:
+        result = local.understand(request)
+        if len(result.commands) == 1 and isinstance(result.commands[0], Goodbye) and result.confidence >= 0.6:
+            return result
+        return None
     if question is None or question.kind not in TYPED_KINDS or len(request.text.split()) > MAX_WORDS:
         return None
     result = local.understand(request)
