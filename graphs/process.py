@@ -20,7 +20,7 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
-from ..nodes.call_tool import Args, Calls, call_many, call_tool
+from ..nodes.call_tool import SYSTEM_ERRORS, Args, Calls, call_many, call_tool
 from ..nodes.catalogue import ProcessEntry
 from ..nodes.collect import collect
 from ..nodes.confirm import confirm, confirmed
@@ -33,12 +33,6 @@ from ..state.stack import top
 
 Router = Callable[[ConversationState], str]
 Then = str | Router
-
-# Gateway outcomes a process does not branch on: the `failed` step handles them.
-SYSTEM_ERRORS = frozenset({"timeout", "unavailable", "circuit_open", "internal", "output_drift", "forbidden",
-                           "confirmation_required", "aggregation_held", "identification_required",
-                           "not_owner", "invalid_arguments", "unknown_tool"})
-
 
 def _targets(router: Router) -> list[str]:
     hint = typing.get_type_hints(router).get("return")

@@ -27,6 +27,10 @@ Calls = Callable[[Frame, ConversationState], list[tuple[str, dict[str, Any]]]]
 
 # Errors about the system rather than the request: the step may run again later.
 RETRYABLE = {"timeout", "unavailable", "circuit_open", "internal", "output_drift"}
+# Gateway outcomes a process does not branch on (the `failed` step answers them): the system's errors, and
+# the gateway refusing the call (who may ask, whose record, what needs a review).
+SYSTEM_ERRORS = RETRYABLE | {"forbidden", "confirmation_required", "aggregation_held", "identification_required",
+                             "not_owner", "invalid_arguments", "unknown_tool"}
 
 
 def _digest(payload: Any) -> str:
@@ -78,7 +82,7 @@ def call_many(services: Services, step: str, calls: Calls):
         if _fresh(frame, step, digest):
             return {}
         results = services.gateway.call_many(planned, services.context(state, config, frame, step))
-        failed = next((r for r in results if not r.ok and r.error and r.error.code in RETRYABLE), None)
+        failed = next((r for r in results if not r.ok and r.error and r.error.code in SYSTEM_ERRORS), None)
         memo = StepResult(
             tool=failed.tool if failed else "batch", digest=digest, ok=failed is None,
             output={"outputs": [r.output.model_dump(mode="json") if r.ok and r.output else None for r in results]},

@@ -42,6 +42,8 @@ def failed(spec: ProcessSpec, services: Services):
             line = say(spec, frame, state, "refused", reason="that isn't on your account")
             return {"stack": replace_top(state, ended), "outbox": [*(state.get("outbox") or []), line],
                     "trace": [*(state.get("trace") or []), event]}
+        if code == "aggregation_held":
+            return offer_person(state, ended, [say(spec, frame, state, "held")], [event])
         tool = services.gateway.registry.get(error.tool) if error else None
         line = say(spec, frame, state, "failed", system=SYSTEM_NAMES.get(tool.system if tool else "", "order"))
         return offer_person(state, ended, [line], [event])

@@ -18,6 +18,7 @@ COMMON_TEMPLATES = {
     "failed": "I'm sorry, I couldn't get that done: our {system} system isn't answering right now, and "
               "nothing was changed.",
     "refused": "I'm sorry, I can't do that: {reason}.",
+    "held": "I'm sorry, this request needs a review by a colleague before I can go on, so nothing was changed.",
     "too_many_attempts": "That still doesn't work, I'm afraid.",
     "didnt_catch": "Sorry, I didn't catch that.",
     "nothing_to_offer": "I'm sorry, there is nothing I can offer for that here, so I can't go on with this request.",
