@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from .results import SystemSummary
+from .results import ConversationResult, SystemSummary
 from .runner import EvalRun
 
 COUNTING = ("Tokens are counted with langchain_core.messages.utils.count_tokens_approximately over exactly what "
@@ -95,30 +95,47 @@ def table(run: EvalRun) -> Table:
 
 
 def chart(run: EvalRun, path: Path) -> None:
+    """Per conversation, tokens and model calls of each system: bars with task ids for a few tasks, lines for many."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
-    per: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    per: dict[str, dict[tuple[str, int], ConversationResult]] = defaultdict(dict)
     for r in run.results:
-        per[r.system]["tokens"].append(r.input_tokens + r.output_tokens)
-        per[r.system]["calls"].append(r.model_calls)
-        per[r.system]["ids"].append(r.task_id)
-    figure = Figure(figsize=(12, 6.5), dpi=110)
+        per[r.system][(r.task_id, r.trial)] = r
+    keys = sorted({k for rows in per.values() for k in rows}, key=lambda k: (k[1], _task_number(k[0])))
+    figure = Figure(figsize=(max(10.0, min(24.0, len(keys) * 0.45)), 6.5), dpi=110)
     axes = figure.subplots(2, 1, sharex=True)
     colors = {"process": "#2b8a3e", "react": "#c92a2a"}
-    for ax, key, label in ((axes[0], "tokens", "tokens per conversation"), (axes[1], "calls", "model calls per conversation")):
-        for system, values in per.items():
-            ax.plot(range(len(values[key])), values[key], marker="o", markersize=3, linewidth=1,
-                    label=system, color=colors.get(system))
+    width = 0.8 / max(len(per), 1)
+    for ax, label, value in ((axes[0], "tokens per conversation", lambda r: r.input_tokens + r.output_tokens),
+                             (axes[1], "model calls per conversation", lambda r: r.model_calls)):
+        for n, (system, rows) in enumerate(sorted(per.items())):
+            ys = [value(rows[k]) if k in rows else 0 for k in keys]
+            if len(keys) <= 40:
+                ax.bar([i + n * width for i in range(len(keys))], ys, width=width, label=system, color=colors.get(system))
+            else:
+                ax.plot(range(len(keys)), ys, linewidth=0.8, label=system, color=colors.get(system))
         ax.set_ylabel(label)
-        ax.grid(alpha=0.3)
+        ax.grid(alpha=0.3, axis="y")
         ax.legend()
-    axes[1].set_xlabel("conversation (task, trial)")
+    if len(keys) <= 40:
+        axes[1].set_xticks([i + 0.4 - width / 2 for i in range(len(keys))])
+        axes[1].set_xticklabels([k[0] if run.config.trials == 1 else f"{k[0]}/{k[1]}" for k in keys], rotation=60,
+                                ha="right", fontsize=8)
+    else:
+        axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes[1].set_xlabel("conversation (tasks in order)")
     figure.suptitle(f"process calling vs ReAct: {run.config.tasks.name}, model {run.config.model}")
     figure.tight_layout()
     figure.savefig(path)
+
+
+def _task_number(task_id: str) -> int:
+    digits = "".join(c for c in task_id if c.isdigit())
+    return int(digits) if digits else 0
 
 
 def markdown(run: EvalRun, command: str) -> str:
