@@ -88,12 +88,17 @@ def facts(frame: Frame, state: ConversationState) -> dict:
     if out:
         values["restock"] = max(s.restock_date or "" for s in out) or "in about a week"
         values["out_of_stock"] = listing([i.name for i in order.items if i.item_id in {s.item_id for s in out}])
-    resolution = frame.slots.get("resolution")
+    resolution = frame.slots.get("resolution") or ""
+    words = {k: values.get(k, "") for k in ("missing", "amount", "refund_to", "restock")}
     values["plan"] = {"reship": "send {missing} again at no cost",
                       "refund": "refund {amount} for {missing} to {refund_to}",
                       "wait_for_restock": "send {missing} as soon as it is back in stock (expected {restock})",
-                      }.get(resolution or "", "").format(**{k: values.get(k, "") for k in
-                                                            ("missing", "amount", "refund_to", "restock")})
+                      }.get(resolution, "").format(**words)
+    values["outcome"] = {"reship": "{missing} will be sent again at no cost",
+                         "refund": "{amount} for {missing} is refunded to {refund_to}",
+                         "wait_for_restock": "{missing} will be sent as soon as it is back in stock (expected "
+                                             "{restock})",
+                         }.get(resolution, "").format(**words)
     return values
 
 
@@ -162,7 +167,7 @@ SPEC = ProcessSpec(
         "ask_resolution": "{out_of_stock} is out of stock right now; it should be back on {restock}. Would you "
                           "like a refund, or to wait for the restock (about a week) and we send it then?",
         "confirm": "To confirm: for order {order_id}, I'll {plan}. Shall I go ahead (yes/no)?",
-        "done": "Done: I've opened claim {claim_id}; I'll {plan}.",
+        "done": "Done (claim {claim_id}): {outcome}.",
         "kept": "Okay, I haven't changed anything.",
         "rule": "I couldn't open the claim: {error}.",
     },
