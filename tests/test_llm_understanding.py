@@ -31,12 +31,45 @@ def test_fake_model_drives_a_cancellation(home):
         [{"kind": "set_slot", "slot": "reason", "value": "no longer needed"}],
         [{"kind": "set_slot", "slot": "confirmed", "value": "yes"}],
     ))
-    bot = Assistant(Settings(nlu="llm", llm_fallback_to_local=False), model=model)
+    bot = Assistant(Settings(nlu="llm", llm_fallback_to_local=False, typed_answers_without_model=False), model=model)
     try:
         assert "To confirm" not in bot.send("f1", "please cancel my order W1001002, I'm mia.castillo@example.com").text
         assert "To confirm: cancel order #W1001002" in bot.send("f1", "don't need it").text
         assert "is cancelled" in bot.send("f1", "ok").text
         assert len(bot.understander.usage.calls) == 3  # at most one model call per customer message
+    finally:
+        bot.close()
+
+
+def test_typed_answers_skip_the_model(home):
+    # Only the opening message needs the model; "don't need it" (one of the listed reasons) and
+    # "yes" to the confirmation are read by the typed extractors.
+    model = ScriptedModel(messages=command_calls(
+        [{"kind": "start_process", "process": "cancel_order", "slots": [{"name": "order_id", "value": "#W1001002"}]},
+         {"kind": "set_slot", "slot": "email", "value": "mia.castillo@example.com"}],
+    ))
+    bot = Assistant(Settings(nlu="llm", llm_fallback_to_local=False), model=model)
+    try:
+        bot.send("f3", "please cancel my order W1001002, I'm mia.castillo@example.com")
+        assert "To confirm: cancel order #W1001002" in bot.send("f3", "don't need it").text
+        assert "is cancelled" in bot.send("f3", "yes").text
+        assert len(bot.understander.usage.calls) == 1
+    finally:
+        bot.close()
+
+
+def test_free_text_answers_still_go_to_the_model(home):
+    model = ScriptedModel(messages=command_calls(
+        [{"kind": "start_process", "process": "cancel_order", "slots": [{"name": "order_id", "value": "#W1001002"}]},
+         {"kind": "set_slot", "slot": "email", "value": "mia.castillo@example.com"}],
+        [{"kind": "set_slot", "slot": "reason", "value": "ordered by mistake"}],
+    ))
+    bot = Assistant(Settings(nlu="llm", llm_fallback_to_local=False), model=model)
+    try:
+        bot.send("f4", "please cancel my order W1001002, I'm mia.castillo@example.com")
+        reply = bot.send("f4", "my kid clicked buy")  # no listed reason in these words: the model reads it
+        assert "reason: ordered by mistake" in reply.text
+        assert len(bot.understander.usage.calls) == 2
     finally:
         bot.close()
 
@@ -63,8 +96,9 @@ def test_chatopenai_against_a_stub_server(home):
         return {"commands": [{"kind": "set_slot", "slot": "confirmed", "value": "yes"}]}
 
     with StubChatServer(structured(answer)) as server:
+        # Every message goes to the endpoint here, so the second request shows the pending question.
         settings = Settings(nlu="llm", openai_base_url=server.base_url, openai_api_key="test", model="stub-model",
-                            llm_fallback_to_local=False)
+                            llm_fallback_to_local=False, typed_answers_without_model=False)
         bot = Assistant(settings)
         try:
             reply = bot.send("s1", "cancel W1001002, ordered by mistake, mia.castillo@example.com")

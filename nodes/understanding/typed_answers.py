@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ...state.commands import Goodbye, SetSlot, Understanding
 from .base import UnderstandingRequest
-from .local.understander import LocalUnderstander
+from .local.understander import TEXT_KINDS, LocalUnderstander
 
 TYPED_KINDS = {"yes_no", "email", "zip", "identity", "person_name", "order_id", "choice", "payment_method", "reason"}
 IDENTITY = {"email", "first_name", "last_name", "zip"}
@@ -34,6 +34,6 @@ def typed_answer(local: LocalUnderstander, request: UnderstandingRequest) -> Und
     commands = result.commands
     if not commands or not all(isinstance(c, SetSlot) and c.slot in allowed for c in commands):
         return None
-    if any(c.value == request.text for c in commands):
-        return None  # the text passed on as it is: a value only a reader can make sense of
+    if question.kind in TEXT_KINDS and any(c.value == request.text for c in commands):
+        return None  # free text passed on as it is: a value only a reader can make sense of
     return result
