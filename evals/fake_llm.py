@@ -65,7 +65,7 @@ class PromptReadingChatModel(BaseChatModel):
             self._understander = LocalUnderstander(catalogue)
         return self._understander
 
-    def bind_tools(self, tools: Any, **kwargs: Any) -> "PromptReadingChatModel":
+    def bind_tools(self, tools: Any, **kwargs: Any) -> PromptReadingChatModel:
         return self
 
     def _generate(self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs) -> ChatResult:

@@ -48,7 +48,7 @@ class OracleUnderstandingModel(BaseChatModel):
     def prime(self, commands: list[Command]) -> None:
         self._next = list(commands)
 
-    def bind_tools(self, tools: Any, **kwargs: Any) -> "OracleUnderstandingModel":
+    def bind_tools(self, tools: Any, **kwargs: Any) -> OracleUnderstandingModel:
         self._tools = [convert_to_openai_tool(t) for t in tools]
         return self
 
@@ -94,7 +94,7 @@ class OracleReactModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "oracle-react"
 
-    def bind_tools(self, tools: Any, **kwargs: Any) -> "OracleReactModel":
+    def bind_tools(self, tools: Any, **kwargs: Any) -> OracleReactModel:
         self._tools = [convert_to_openai_tool(t) for t in tools]
         return self
 

@@ -115,7 +115,8 @@ def chart(run: EvalRun, path: Path) -> None:
         for n, (system, rows) in enumerate(sorted(per.items())):
             ys = [value(rows[k]) if k in rows else 0 for k in keys]
             if len(keys) <= 40:
-                ax.bar([i + n * width for i in range(len(keys))], ys, width=width, label=system, color=colors.get(system))
+                ax.bar([i + n * width for i in range(len(keys))], ys, width=width, label=system,
+                       color=colors.get(system))
             else:
                 ax.plot(range(len(keys)), ys, linewidth=0.8, label=system, color=colors.get(system))
         ax.set_ylabel(label)

@@ -11,8 +11,8 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from multiprocessing.util import Finalize
 from dataclasses import dataclass
+from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Literal
 
@@ -160,7 +160,8 @@ def _customer_lines(assistant, thread: str) -> list[str]:
     return [text for who, text in assistant.view(thread).messages if who == "customer"]
 
 
-def _run_chunk(chunk: list[tuple[dict, int]], systems: list[str]) -> list[tuple[str, list[ConversationResult], str | None]]:
+def _run_chunk(chunk: list[tuple[dict, int]],
+               systems: list[str]) -> list[tuple[str, list[ConversationResult], str | None]]:
     return [(task["id"], *run_task(task, trial, systems)) for task, trial in chunk]
 
 

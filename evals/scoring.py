@@ -21,12 +21,13 @@ from math import comb
 from multiprocessing.util import Finalize
 from pathlib import Path
 
+from pydantic import BaseModel, ValidationError
+
 from procall.tools.backend.database import copy_file_database
 from procall.tools.backend.errors import BackendError
 from procall.tools.backend.operation import OPERATIONS
 from procall.tools.backend.store import RetailBackend
 from procall.tools.backend.stores import create_store
-from pydantic import BaseModel, ValidationError
 
 from . import taubench
 
@@ -150,7 +151,7 @@ class ExpectedStore:
         return self._dump
 
 
-def score_store(task: dict, backend: RetailBackend, said_texts: list[str], expected: ExpectedStore) -> "Score":
+def score_store(task: dict, backend: RetailBackend, said_texts: list[str], expected: ExpectedStore) -> Score:
     """Like `score`, from the final store itself: compared by fingerprint, dumped only if it differs."""
     diff = [] if fingerprint(backend) == expected.fingerprint else diff_dumps(expected.dump, backend.dump())
     missing = missing_outputs(task.get("outputs", []), said_texts)

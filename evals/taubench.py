@@ -26,7 +26,8 @@ def data_folder() -> Path:
 
 def available(folder: Path | None = None) -> bool:
     folder = folder or data_folder()
-    return all((folder / name).is_file() for name in ("users.json", "orders.json", "products.json", *TASK_FILES.values()))
+    names = ("users.json", "orders.json", "products.json", *TASK_FILES.values())
+    return all((folder / name).is_file() for name in names)
 
 
 def missing_reason(folder: Path | None = None) -> str:

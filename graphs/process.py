@@ -64,7 +64,7 @@ class ProcessGraph:
 
     # -- steps -------------------------------------------------------------------------
 
-    def collect(self, step: str, slot: str, then: Then, *, needs: str | None = None) -> "ProcessGraph":
+    def collect(self, step: str, slot: str, then: Then, *, needs: str | None = None) -> ProcessGraph:
         """Get `slot`; `needs` is the step that loads what the question offers (run only to ask or assume)."""
         self.slot_steps[slot] = step
         if needs is None:
@@ -82,7 +82,7 @@ class ProcessGraph:
                   targets=[*targets, needs])
         return self
 
-    def confirm(self, step: str, template: str, *, yes: str, no: str) -> "ProcessGraph":
+    def confirm(self, step: str, template: str, *, yes: str, no: str) -> ProcessGraph:
         def answer(state: ConversationState) -> str:
             return yes if confirmed(state, step) else no
 
@@ -91,13 +91,13 @@ class ProcessGraph:
 
     def call(self, step: str, tool: str, args: Args, then: Then, *, confirm_step: str | None = None,
              confirmed_by: Callable[[ConversationState], bool] | None = None,
-             targets: list[str] | None = None) -> "ProcessGraph":
+             targets: list[str] | None = None) -> ProcessGraph:
         node = call_tool(self.services, step, tool, args, confirm_step=confirm_step, confirmed_by=confirmed_by)
         self._add(step, node, then, failures=True, targets=targets)
         return self
 
     def confirm_and_write(self, step: str, tool: str, args: Args, *, done: str = "done",
-                          done_extra: Extra | None = None, after: str | None = None) -> "ProcessGraph":
+                          done_extra: Extra | None = None, after: str | None = None) -> ProcessGraph:
         """The end every changing process shares: list the details (template `confirm`) and get an explicit
         yes; then the write. It leads to `after` (default: saying `done`); a no says `kept`, a refusal by the
         store's rules says `rule`; nothing is written without the yes."""
@@ -116,22 +116,22 @@ class ProcessGraph:
         self.say("rule", "rule", extra=lambda frame, state: {"error": frame.results[step].error_message})
         return self
 
-    def call_many(self, step: str, calls: Calls, then: Then) -> "ProcessGraph":
+    def call_many(self, step: str, calls: Calls, then: Then) -> ProcessGraph:
         self._add(step, call_many(self.services, step, calls), then, failures=True)
         return self
 
     def say(self, step: str, template: str, *, then: Then | None = None, outcome: str = "completed",
-            extra: Extra | None = None) -> "ProcessGraph":
+            extra: Extra | None = None) -> ProcessGraph:
         node = say(self.spec, template, step, end=then is None, outcome=outcome, extra=extra)
         self._add(step, node, then)
         return self
 
-    def decide(self, step: str, router: Router) -> "ProcessGraph":
+    def decide(self, step: str, router: Router) -> ProcessGraph:
         """A named branch point with no work of its own (it reads like a question in the drawing)."""
         self._add(step, lambda state: {}, router)
         return self
 
-    def node(self, step: str, action: Callable[..., dict], then: Then | None = None) -> "ProcessGraph":
+    def node(self, step: str, action: Callable[..., dict], then: Then | None = None) -> ProcessGraph:
         """A process-specific deterministic step (no model, no backend call)."""
         self._add(step, action, then)
         return self

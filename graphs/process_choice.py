@@ -17,7 +17,8 @@ def choice_spec(name: str, description: str, examples: tuple[str, ...], question
     return ProcessSpec(
         name=name, description=description, summary=summary, requires_identity=False, examples=examples,
         slots=(SlotSpec("choice", "process", "which process", ask="ask_choice",
-                        choices=lambda f, s: [Choice(value=p, label=label, aliases=words) for p, label, words in options],
+                        choices=lambda f, s: [Choice(value=p, label=label, aliases=words)
+                                              for p, label, words in options],
                         resolve=lambda mention, frame, state: Unrecognised()),),
         templates={"ask_choice": question,
                    "unclear": "Sorry, I'm not sure which you mean. Could you tell me a bit more?"},

@@ -10,7 +10,7 @@ conversation, and `confirmed` only when the customer's latest message is an expl
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NotRequired
 
 from langchain.agents import create_agent
 from langchain.agents.middleware import AgentMiddleware, AgentState
@@ -18,7 +18,6 @@ from langchain_core.messages import HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
-from typing_extensions import NotRequired
 
 from ..nodes.understanding.local.extractors import yes_no
 from ..tools.gateway.context import CallContext, Role

@@ -10,12 +10,12 @@ from __future__ import annotations
 from functools import cache
 
 from langgraph.graph.state import CompiledStateGraph
+
+from procall.config import Settings
 from procall.graphs.catalogue import build_processes
 from procall.graphs.react import build_react_agent
 from procall.graphs.router import build_router
 from procall.nodes.services import Services
-
-from procall.config import Settings
 from procall.runtime import LazyGateway, make_understander
 
 

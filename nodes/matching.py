@@ -27,7 +27,7 @@ def alias_in(alias: str, lowered: str) -> bool:
         return True
     words = re.findall(r"[a-z0-9]+", lowered)
     target = _squash(alias)
-    joined = set(words) | {a + b for a, b in zip(words, words[1:])} | {w.rstrip("s") for w in words}
+    joined = set(words) | {a + b for a, b in zip(words, words[1:], strict=False)} | {w.rstrip("s") for w in words}
     if target in joined or target.rstrip("s") in joined:
         return True
     return len(target) >= 6 and any(len(w) >= 5 and fuzz.ratio(target, w) >= 88 for w in joined)

@@ -18,7 +18,9 @@ import pathlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from grandalf.graphs import Edge as GEdge, Graph as GGraph, Vertex
+from grandalf.graphs import Edge as GEdge
+from grandalf.graphs import Graph as GGraph
+from grandalf.graphs import Vertex
 from grandalf.layouts import SugiyamaLayout, VertexViewer
 from langchain_core.runnables.graph import Graph
 from matplotlib.backends.backend_agg import RendererAgg
@@ -178,7 +180,7 @@ def _edge_path(e, block, size):
     pts = [_clip(s, (bends or [t])[0], *size[e.source]), *bends,
            _clip(t, (bends or [s])[-1], *size[e.target])]
     if codes[1] == Path.CURVE3:  # label on the curve, not at its control point
-        return pts, codes, tuple(0.25 * a + 0.5 * b + 0.25 * c for a, b, c in zip(*pts)), "center"
+        return pts, codes, tuple(0.25 * a + 0.5 * b + 0.25 * c for a, b, c in zip(*pts, strict=True)), "center"
     a, b = pts[(len(pts) - 1) // 2], pts[len(pts) // 2]
     return pts, codes, ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2), "center"
 

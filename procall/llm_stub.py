@@ -41,9 +41,10 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 __all__ = ["StubReply", "StubChatServer", "scripted", "structured"]
 
@@ -142,7 +143,7 @@ class StubChatServer:
             self._httpd.server_close()
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "StubChatServer":
+    def __enter__(self) -> StubChatServer:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -1,5 +1,6 @@
 """Typed conversation state: messages, the identified customer, and the dialogue stack."""
 
+from ..tools.backend.models import PaymentMethod
 from .commands import (
     CancelProcess,
     ChitChat,
@@ -15,7 +16,6 @@ from .commands import (
     Understanding,
 )
 from .conversation import ConversationState, Customer, RouterInput, TraceEvent, Utterance
-from ..tools.backend.models import PaymentMethod
 from .frames import Asking, Choice, Frame, StepResult
 
 # Every type the checkpointer may have to rebuild from a saved conversation.

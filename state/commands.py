@@ -7,7 +7,7 @@ for a slot that is already filled becomes one when it is applied.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
@@ -76,7 +76,7 @@ class Goodbye(_Command):
 
 
 Command = Annotated[
-    Union[StartProcess, SetSlot, CancelProcess, Clarify, ChitChat, OutOfScope, HumanHandoff, OtherCustomer, Goodbye],
+    StartProcess | SetSlot | CancelProcess | Clarify | ChitChat | OutOfScope | HumanHandoff | OtherCustomer | Goodbye,
     Field(discriminator="kind"),
 ]
 

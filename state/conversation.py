@@ -9,8 +9,8 @@ from langgraph.graph.message import add_messages
 from pydantic import BaseModel
 from typing_extensions import TypedDict
 
-from .commands import Understanding
 from ..tools.backend.models import PaymentMethod
+from .commands import Understanding
 from .frames import Frame
 
 

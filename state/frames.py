@@ -65,5 +65,5 @@ class Frame(BaseModel):
     status: Literal["active", "done", "cancelled"] = "active"
     summary: str = ""                        # what the process is about, for "shall we continue with …?"
 
-    def with_(self, **changes: Any) -> "Frame":
+    def with_(self, **changes: Any) -> Frame:
         return self.model_copy(update=changes)

@@ -10,9 +10,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGES = {"graphs": "procall.graphs", "nodes": "procall.nodes", "state": "procall.state", "procall": "procall"}
-BACKEND_INTERNALS = ("procall.tools.backend.operations", "procall.tools.backend.store", "procall.tools.backend.records",
-                     "procall.tools.backend.database", "procall.tools.backend.operation", "procall.tools.backend.loader",
-                     "procall.tools.backend.stores", "procall.tools.backend.payments")
+BACKEND_INTERNALS = tuple(f"procall.tools.backend.{name}" for name in (
+    "operations", "store", "records", "database", "operation", "loader", "stores", "payments"))
 MODEL_MODULES = ("langchain_openai", "langchain_core.language_models", "langchain.chat_models", "openai")
 
 
@@ -48,7 +47,8 @@ def test_processes_never_import_backend_functions(folder):
         for name in imports(path, module):
             if name.startswith(BACKEND_INTERNALS):
                 offenders.append(f"{path.relative_to(REPO)} imports {name}")
-    assert not offenders, "reach the backend through the gateway (tools/gateway), not directly:\n" + "\n".join(offenders)
+    assert not offenders, ("reach the backend through the gateway (tools/gateway), not directly:\n"
+                           + "\n".join(offenders))
 
 
 def test_only_the_understanding_calls_a_model():

@@ -15,13 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
+
 from procall.tools.backend.contracts import CancelOrder, ChangeItems, ReturnItems
 from procall.tools.backend.database import copy_file_database
 from procall.tools.backend.errors import NotFound, RuleViolation
 from procall.tools.backend.operation import OPERATIONS
 from procall.tools.backend.store import RetailBackend
 from procall.tools.backend.stores import create_store
-from pydantic import ValidationError
 
 REPO = Path(__file__).resolve().parents[1]
 TAUBENCH = Path(os.environ.get("PROCALL_TAUBENCH_DIR", REPO.parent / "shared" / "taubench-retail"))
@@ -75,7 +76,8 @@ def run(backend: RetailBackend, name: str, **kwargs):
 def tables(backend: RetailBackend) -> dict[str, list[tuple]]:
     """Every row of every table: the whole store, raw (cheaper than a dump, and stricter)."""
     conn = backend.db.connection
-    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    tables = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    names = [r[0] for r in conn.execute(tables)]
     return {name: [tuple(r) for r in conn.execute(f"SELECT * FROM {name} ORDER BY rowid")] for name in names}
 
 
@@ -109,7 +111,8 @@ def variants(data: dict, product_id: str) -> dict[str, dict]:
 
 def other_available(data: dict, item: dict) -> list[dict]:
     """Available variants of the item's product other than the item itself, cheapest first."""
-    found = [v for v in variants(data, item["product_id"]).values() if v["available"] and v["item_id"] != item["item_id"]]
+    found = [v for v in variants(data, item["product_id"]).values()
+             if v["available"] and v["item_id"] != item["item_id"]]
     return sorted(found, key=lambda v: (v["price"], v["item_id"]))
 
 
@@ -164,8 +167,10 @@ def test_taubench_load_dump_round_trip_equals_the_json_files(store_file, tmp_pat
 
 def test_reads_find_the_scenario_customers(demo):
     assert run(demo, "find_user_id_by_email", email="Mia.Castillo@Example.com").user_id == "mia_castillo_1001"
-    assert run(demo, "find_user_id_by_name_zip", first_name="liam", last_name="CARTER", zip="30307").user_id == "liam_carter_1006"
-    assert run(demo, "find_user_id_by_name_zip", first_name="Liam", last_name="Carter", zip="97214").user_id == "liam_carter_1007"
+    found = run(demo, "find_user_id_by_name_zip", first_name="liam", last_name="CARTER", zip="30307")
+    assert found.user_id == "liam_carter_1006"
+    found = run(demo, "find_user_id_by_name_zip", first_name="Liam", last_name="Carter", zip="97214")
+    assert found.user_id == "liam_carter_1007"
     with pytest.raises(NotFound):
         run(demo, "find_user_id_by_name_zip", first_name="Liam", last_name="Carter", zip="00000")
     user = run(demo, "get_user_details", user_id="chloe_ramirez_1005").user
@@ -212,7 +217,8 @@ def test_modify_order_address_replaces_only_that_address(demo):
 
 def test_modify_user_address_replaces_only_the_default_address(demo):
     before = demo.dump()
-    new = {"address1": "9 Elm St", "address2": "Apt 2", "city": "Austin", "state": "TX", "country": "USA", "zip": "78701"}
+    new = {"address1": "9 Elm St", "address2": "Apt 2", "city": "Austin", "state": "TX", "country": "USA",
+           "zip": "78701"}
     result = run(demo, "modify_user_address", user_id="chloe_ramirez_1005", **new)
     after = demo.dump()
     assert after["users"]["chloe_ramirez_1005"]["address"] == {
@@ -292,7 +298,8 @@ def test_return_records_sorted_items_and_the_refund_method(demo):
     order = before["orders"]["#W1005001"]
     ids = [item["item_id"] for item in order["items"]]
     picked = sorted(ids[:2], reverse=True)  # given out of order on purpose
-    run(demo, "return_delivered_order_items", order_id="#W1005001", item_ids=picked, payment_method_id="gift_card_1005003")
+    run(demo, "return_delivered_order_items", order_id="#W1005001", item_ids=picked,
+        payment_method_id="gift_card_1005003")
     after = demo.dump()
     assert after["orders"]["#W1005001"] == {**order, "status": "return requested", "return_items": sorted(picked),
                                             "return_payment_method_id": "gift_card_1005003"}
@@ -513,7 +520,8 @@ def test_return_goes_to_the_original_method_or_a_gift_card(store):
     data = store.dump()
     order, user, other = first(((o, u, m) for o, u in orders(data, "delivered") if gift_cards(u)
                                 for m in u["payment_methods"].values()
-                                if m["source"] != "gift_card" and m["id"] != o["payment_history"][0]["payment_method_id"]),
+                                if m["source"] != "gift_card"
+                                and m["id"] != o["payment_history"][0]["payment_method_id"]),
                                "delivered order whose customer has a gift card and another non-gift-card method")
     oid, ids = order["order_id"], [i["item_id"] for i in order["items"]]
     refused(store, "return_delivered_order_items", "payment method should be either the original payment method "
@@ -521,7 +529,8 @@ def test_return_goes_to_the_original_method_or_a_gift_card(store):
     refused(store, "return_delivered_order_items", "payment method not found", order_id=oid, item_ids=ids[:1],
             payment_method_id=foreign_method(data, user))
     refused(store, "return_delivered_order_items", "some item not found", order_id=oid,
-            item_ids=ids[:1] * (ids.count(ids[0]) + 1), payment_method_id=order["payment_history"][0]["payment_method_id"])
+            item_ids=ids[:1] * (ids.count(ids[0]) + 1),
+            payment_method_id=order["payment_history"][0]["payment_method_id"])
     pending, _ = first(orders(data, "pending"), "pending order")
     refused(store, "return_delivered_order_items", "non-delivered order cannot be returned",
             order_id=pending["order_id"], item_ids=[pending["items"][0]["item_id"]],

@@ -13,7 +13,14 @@ import pytest
 
 from procall.tools.backend import records
 from procall.tools.backend.contracts import (
-    CancelOrder, FindUserByEmail, FindUserByNameZip, ItemRef, OrderRef, ProductRef, ReportMissingItems, TrackingRef,
+    CancelOrder,
+    FindUserByEmail,
+    FindUserByNameZip,
+    ItemRef,
+    OrderRef,
+    ProductRef,
+    ReportMissingItems,
+    TrackingRef,
     UserRef,
 )
 from procall.tools.backend.database import Database
@@ -113,7 +120,8 @@ def test_id_and_field_formats(data):
                 assert 0 <= method["balance"] <= 500
     emails = [u["email"] for u in data["users"].values()]
     assert len(emails) == len(set(emails))
-    names_zips = [(u["name"]["first_name"], u["name"]["last_name"], u["address"]["zip"]) for u in data["users"].values()]
+    names_zips = [(u["name"]["first_name"], u["name"]["last_name"], u["address"]["zip"])
+                  for u in data["users"].values()]
     assert len(names_zips) == len(set(names_zips))
     assert all(re.fullmatch(r"#W\d{7}", order_id) for order_id in data["orders"])
     product_ids = set(data["products"])
@@ -209,7 +217,8 @@ def test_nothing_is_copied_from_taubench(data):
                 | {m for u in users.values() for m in u["payment_methods"]} | {u["email"] for u in users.values()}
                 | set(tracking))
 
-    theirs = ids(users, orders, products, [t for o in orders.values() for f in o["fulfillments"] for t in f["tracking_id"]])
+    tracking = [t for o in orders.values() for f in o["fulfillments"] for t in f["tracking_id"]]
+    theirs = ids(users, orders, products, tracking)
     ours = ids(data["users"], data["orders"], data["products"], [s["tracking_id"] for s in data["shipments"]])
     assert not theirs & ours
     full_names = lambda us: {(u["name"]["first_name"], u["name"]["last_name"]) for u in us.values()}  # noqa: E731

@@ -109,7 +109,7 @@ def test_render_png_large_graph_stays_capped(tmp_path, no_network):
     for name in names:
         g.add_node(name, lambda s: {})
     g.add_edge(START, names[0])
-    for a, b in zip(names, names[1:]):
+    for a, b in zip(names, names[1:], strict=False):
         g.add_edge(a, b)
     g.add_edge(names[-1], END)
     image = _assert_png(render_png(g.compile().get_graph(), tmp_path / "long.png"))

@@ -8,9 +8,8 @@ import json
 import pytest
 
 from procall.cli.main import main
-from procall.llm_stub import StubChatServer, StubReply
-
 from procall.evals import taubench
+from procall.llm_stub import StubChatServer, StubReply
 
 
 def taubench_dir():

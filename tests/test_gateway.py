@@ -14,6 +14,7 @@ import logging
 
 import pytest
 import yaml
+
 from procall.tools.backend.contracts import OrderRef, UserIdResult
 from procall.tools.backend.operation import OPERATIONS
 from procall.tools.backend.store import RetailBackend
@@ -108,7 +109,8 @@ def test_registry_exports_openai_tool_schemas():
         params = function["parameters"]
         assert params["type"] == "object" and params["additionalProperties"] is False
         assert "title" not in params and all("title" not in p for p in params["properties"].values())
-        assert set(params.get("required", [])) == {n for n, f in spec.input_model.model_fields.items() if f.is_required()}
+        required = {n for n, f in spec.input_model.model_fields.items() if f.is_required()}
+        assert set(params.get("required", [])) == required
     json.dumps(schemas)  # plain JSON, ready for a model API
     order = registry.openai_schemas(["get_order_details"])
     assert len(order) == 1 and order[0]["function"]["parameters"]["properties"]["order_id"]["pattern"] == r"^#W\d{7}$"
@@ -244,7 +246,8 @@ def test_a_write_without_confirmation_is_refused_and_changes_nothing(gw, execute
     result = gw.call("cancel_pending_order", {"order_id": "#W1001002", "reason": "no longer needed"}, MIA)
     assert (result.ok, result.error.code) == (False, "confirmation_required")
     assert executed == [] and gw.backend.dump() == before
-    done = gw.call("cancel_pending_order", {"order_id": "#W1001002", "reason": "no longer needed"}, MIA.at(confirmed=True))
+    done = gw.call("cancel_pending_order", {"order_id": "#W1001002", "reason": "no longer needed"},
+                   MIA.at(confirmed=True))
     assert done.ok and done.output.order.status == "cancelled"
     assert executed == ["cancel_pending_order"]
     assert audit(gw) == [("cancel_pending_order", "refused", "confirmation_required", 0),

@@ -13,6 +13,7 @@ import time
 from itertools import pairwise
 
 import pytest
+
 from procall.tools.backend.store import RetailBackend
 from procall.tools.backend.stores import create_store
 from procall.tools.gateway.audit import AuditLog
@@ -294,7 +295,8 @@ def scripted_run(make, seed: int) -> tuple[list, list]:
         address = {"user_id": "chloe_ramirez_1005", "address1": f"{i} Main St", "city": "Austin", "state": "TX",
                    "country": "USA", "zip": "78701"}
         results.append(gateway.call("modify_user_address", address, ctx.at(step=f"address-{i}")))
-        results.append(gateway.call("transfer_to_human_agents", {"summary": f"request {i}"}, ctx.at(step=f"handoff-{i}")))
+        results.append(gateway.call("transfer_to_human_agents", {"summary": f"request {i}"},
+                                    ctx.at(step=f"handoff-{i}")))
     returned = [(r.tool, r.ok, r.error.code if r.error else None, r.attempts, r.replayed) for r in results]
     trail = [(r.tool, r.outcome, r.error_code, r.attempt) for r in gateway.audit.rows()]
     # The audit rows of concurrent calls interleave in any order; compare them per call instead.

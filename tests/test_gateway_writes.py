@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from procall.tools.backend.contracts import CancelOrder
 from procall.tools.backend.store import RetailBackend
 from procall.tools.backend.stores import create_store
@@ -165,7 +166,7 @@ def test_timed_out_writes_retried_and_replayed_apply_once(start):
     replays = [healthy.call("transfer_to_human_agents", args, ctx) for args, ctx in steps]
     assert all(r.ok for r in replays)
     assert handoffs(healthy) == 10
-    for first, replay in zip(results, replays):
+    for first, replay in zip(results, replays, strict=True):
         if first.ok:
             assert replay.replayed and replay.output == first.output
 

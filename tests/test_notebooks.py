@@ -19,7 +19,6 @@ import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
-
 from test_studio import GUARD
 
 REPO = Path(__file__).resolve().parent.parent

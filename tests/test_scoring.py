@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from procall.evals import scoring, taubench
 from procall.evals.scoring import pass_hat_k, score
 

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
 from procall.evals import taubench
 from procall.evals.simulator.agenda import (
     Address,
@@ -390,9 +391,8 @@ def test_train_tasks_pass_end_to_end(player, tasks, task_id):
 def test_commands_fit_the_question_the_assistant_asked(parsed, tasks, store):
     """Spot-check: each answer means a value for the slot the assistant waits for (or starts, stops or
     ends something)."""
-    from procall.evals.scoring import base_store
-
     from procall import Assistant, Settings
+    from procall.evals.scoring import base_store
 
     base = base_store()
     with tempfile.TemporaryDirectory() as tmp:

@@ -8,6 +8,7 @@ where the gold's order follows no rule). Needs the tau-bench folder (see evals/t
 from __future__ import annotations
 
 import pytest
+
 from procall.evals import taubench
 from procall.evals.simulator.agenda import ModifyItems, NoChange, Return, compare_actions
 from procall.evals.simulator.parse import ParsedTask, Unparsed, parse

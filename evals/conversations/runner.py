@@ -161,7 +161,7 @@ class ConversationRunner:
             outcome.problems.append(f"expected {len(conversation.writes)} writes "
                                     f"({[w.tool for w in conversation.writes]}), found {[t for t, _ in done]}")
             return
-        for expected, (tool, args) in zip(conversation.writes, done):
+        for expected, (tool, args) in zip(conversation.writes, done, strict=True):
             if expected.tool != tool:
                 outcome.problems.append(f"expected write {expected.tool}, found {tool}")
             _subset(expected.args, args, f"write {tool}", outcome.problems)

@@ -156,7 +156,8 @@ class NoChange(Model):
 
 
 AnyRequest = Annotated[
-    Cancel | Return | Exchange | ModifyItems | ChangeOrderAddress | ChangeOrderPayment | ChangeDefaultAddress | NoChange,
+    Cancel | Return | Exchange | ModifyItems | ChangeOrderAddress | ChangeOrderPayment | ChangeDefaultAddress
+    | NoChange,
     Field(discriminator="kind"),
 ]
 
@@ -226,7 +227,7 @@ def _as_multisets(action: dict) -> dict:
     as a multiset of (old, new) pairs (the store sorts the ids it records anyway)."""
     kwargs = dict(action["kwargs"])
     if "new_item_ids" in kwargs:
-        kwargs["item_ids"] = Counter(zip(kwargs.pop("item_ids"), kwargs.pop("new_item_ids")))
+        kwargs["item_ids"] = Counter(zip(kwargs.pop("item_ids"), kwargs.pop("new_item_ids"), strict=False))
     elif "item_ids" in kwargs:
         kwargs["item_ids"] = Counter(kwargs["item_ids"])
     return {"name": action["name"], "kwargs": kwargs}
@@ -236,6 +237,7 @@ def compare_actions(compiled: list[dict], gold: list[dict]) -> Literal["exact", 
     """'exact' when equal, 'multiset' when equal up to the order of item ids, else 'differ'."""
     if compiled == gold:
         return "exact"
-    if len(compiled) == len(gold) and all(_as_multisets(c) == _as_multisets(g) for c, g in zip(compiled, gold)):
+    if len(compiled) == len(gold) and all(
+            _as_multisets(c) == _as_multisets(g) for c, g in zip(compiled, gold, strict=True)):
         return "multiset"
     return "differ"

@@ -28,6 +28,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from procall.state.commands import (
     CancelProcess,
     Command,
@@ -38,7 +40,6 @@ from procall.state.commands import (
     StartProcess,
 )
 from procall.tools.backend.models import Order, PaymentMethod
-from pydantic import BaseModel, ConfigDict, Field
 
 from .agenda import (
     Cancel,

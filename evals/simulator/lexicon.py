@@ -46,7 +46,8 @@ KEEP_ALL = r"\bkeep (?:all|everything|the items|them|it)\b"
 DECLINE = (r"(?:chang\w* (?:your|their|her|his) mind|decide)[^.]{0,60}?\bnot (?:to )?"
            r"(?:exchange|return|modify|change|cancel)")
 SWITCH = r"chang\w* (?:your|their|her|his) mind"
-CONFIRM_CUE = r"before confirming|asks? (?:you )?for (?:a )?confirmation|before (?:you )?confirm|asks? (?:you )?to confirm"
+CONFIRM_CUE = (r"before confirming|asks? (?:you )?for (?:a )?confirmation|before (?:you )?confirm"
+               r"|asks? (?:you )?to confirm")
 ALL_ITEMS = r"\ball (?:of )?(?:the |your )?items\b|\breturn the items\b|\beverything\b|\b(?:whole|entire) order\b"
 DONT_CARE = r"don'?t care|do not care|doesn'?t matter|does not matter|\bwhichever\b"
 CHEAPEST = r"\bcheaper\b|\bcheapest\b|less expensive|lower price"

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 
-from procall.tools.backend.store import RetailBackend
 from pydantic import Field, ValidationError
+
+from procall.tools.backend.store import RetailBackend
 
 from .agenda import Agenda, Identity, Model, OutOfScopeAsk
 from .customer import Customer, ParseError

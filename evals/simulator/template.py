@@ -86,7 +86,8 @@ def _payment(m: re.Match, customer: Customer) -> ChangeOrderPayment:
 def _return(m: re.Match, customer: Customer) -> Return:
     order = customer.order(m["order"])
     taken: list[int] = []
-    items = [customer.find_item(order, i["product"].strip(), literal_dict(i["options"]) if i["options"] else None, taken)
+    items = [customer.find_item(order, i["product"].strip(),
+                                literal_dict(i["options"]) if i["options"] else None, taken)
              for i in RETURN_ITEM.finditer(m["items"])]
     return Return(order_id=order.order_id, items=items, payment_method_id=m["pm"], payment_words=m["pm"],
                   order_payment_method_id=customer.order_method(order))

@@ -41,8 +41,8 @@ def drop(state: ConversationState) -> dict:
     stack = list(state["stack"])
     me = stack[-1]
     stack = [f.with_(status="cancelled") if f.frame_id == me.slots.get("interrupted") else f for f in stack]
-    return {"stack": stack, "trace": [*(state.get("trace") or []),
-                                      TraceEvent(event="cancelled", process=stack[-2].process if len(stack) > 1 else None)]}
+    underneath = stack[-2].process if len(stack) > 1 else None
+    return {"stack": stack, "trace": [*(state.get("trace") or []), TraceEvent(event="cancelled", process=underneath)]}
 
 
 def graph(services: Services) -> ProcessGraph:

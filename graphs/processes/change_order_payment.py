@@ -119,5 +119,6 @@ def graph(services: Services) -> RetailProcess:
               then="ask_payment")
         .collect("ask_payment", "payment_method", then="confirm")
         .confirm_and_write("change", "modify_pending_order_payment",
-                           lambda f, s: {"order_id": f.slots["order_id"], "payment_method_id": f.slots["payment_method"]})
+                           lambda f, s: {"order_id": f.slots["order_id"],
+                                         "payment_method_id": f.slots["payment_method"]})
     )

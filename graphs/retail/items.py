@@ -26,8 +26,8 @@ SAME_WORDS = re.compile(r"\b(same|identical|exact same|another one of the same|r
                         r"no change|as it is|same options)\b", re.I)
 ITEM_ID = re.compile(r"\b\d{10}\b")
 INSTEAD = re.compile(r"\binstead of\b|\brather than\b", re.I)
-REMOVE = re.compile(r"\b(?:not the|without|remove|drop|except|no longer|don't (?:want to )?(?:return|exchange|change))\b",
-                    re.I)
+REMOVE = re.compile(r"\b(?:not the|without|remove|drop|except|no longer"
+                    r"|don't (?:want to )?(?:return|exchange|change))\b", re.I)
 ONLY = re.compile(r"\b(?:just|only)\b", re.I)
 
 
@@ -81,10 +81,10 @@ def _positions(phrase: str, text: str) -> list[int]:
     found = []
     for i in range(len(target) - n + 1):
         window = target[i:i + n]
-        if all(_same_word(a, b) for a, b in zip(words, window)):
+        if all(_same_word(a, b) for a, b in zip(words, window, strict=True)):
             found.append(i)
-        elif n > 1 and sum(a == b for a, b in zip(words, window)) == n - 1 and all(
-                a == b or _near_word(a, b) for a, b in zip(words, window)):
+        elif n > 1 and sum(a == b for a, b in zip(words, window, strict=True)) == n - 1 and all(
+                a == b or _near_word(a, b) for a, b in zip(words, window, strict=True)):
             found.append(i)
     return found
 
@@ -330,7 +330,8 @@ def _settle_shared(hits: dict[str, list[tuple[int, int, str]]], values_of: dict[
                 hits[name] = [h for h in hits[name] if h[0] != position]
 
 
-def variant_for(product: Product, current: dict[str, str], wanted: dict[str, str]) -> tuple[Variant | None, list[Variant]]:
+def variant_for(product: Product, current: dict[str, str],
+                wanted: dict[str, str]) -> tuple[Variant | None, list[Variant]]:
     """The available variant with the wanted options and otherwise the current ones; or, if there
     is none, the available variants that have the wanted options (to offer)."""
     target = {**current, **wanted}

@@ -57,7 +57,8 @@ def label(order: Order) -> str:
     return f"{order.order_id}, {STATUS_WORDS.get(order.status, order.status)}: {item_summary(order)}"
 
 
-def order_choices(statuses: Iterable[str] | None, step: str = "list_orders") -> Callable[[Frame, ConversationState], list[Choice]]:
+def order_choices(statuses: Iterable[str] | None,
+                  step: str = "list_orders") -> Callable[[Frame, ConversationState], list[Choice]]:
     wanted = set(statuses) if statuses else None
 
     def choices(frame: Frame, state: ConversationState) -> list[Choice]:

@@ -7,7 +7,7 @@ from . import orders
 
 
 class RetailProcess(ProcessGraph):
-    def choose_order(self, then: Then) -> "RetailProcess":
+    def choose_order(self, then: Then) -> RetailProcess:
         """Which order: taken from what the customer said, assumed when only one fits, otherwise asked
         (their orders are listed only then); then loaded, and `then` branches on it."""
         (self.collect("ask_order", "order_id", then="load_order", needs="list_orders")

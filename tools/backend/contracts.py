@@ -111,7 +111,8 @@ class ReturnItems(Input):
 
 
 class TransferToHuman(Input):
-    summary: str = Field(min_length=1, max_length=2000, description="What the customer asked and why a person is needed.")
+    summary: str = Field(min_length=1, max_length=2000,
+                         description="What the customer asked and why a person is needed.")
 
 
 class TrackingRef(Input):

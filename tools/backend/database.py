@@ -56,7 +56,7 @@ class Database:
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         return self.connection.execute(sql, params).fetchall()
 
-    def copy_to(self, target: str | Path) -> "Database":
+    def copy_to(self, target: str | Path) -> Database:
         """A consistent copy of this database (for fresh per-conversation stores in evals)."""
         target = Path(target)
         target.unlink(missing_ok=True)

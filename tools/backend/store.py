@@ -23,7 +23,7 @@ class RetailBackend:
         self.db = database
 
     @classmethod
-    def open(cls, path: str | Path) -> "RetailBackend":
+    def open(cls, path: str | Path) -> RetailBackend:
         return cls(Database(path))
 
     @staticmethod

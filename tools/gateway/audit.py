@@ -6,7 +6,7 @@ import json
 import re
 import sqlite3
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -85,13 +85,14 @@ class AuditLog:
 
     def record(self, ctx: CallContext, tool: str, version: str | None, system: str | None, arguments: Any,
                outcome: str, error_code: str | None, attempt: int, latency_ms: float) -> None:
-        row = (datetime.now(timezone.utc).isoformat(timespec="microseconds"), ctx.conversation_id, ctx.customer_id,
+        row = (datetime.now(UTC).isoformat(timespec="microseconds"), ctx.conversation_id, ctx.customer_id,
                ctx.role, ctx.process, ctx.step, tool, version, system, json.dumps(mask(arguments), default=str),
                outcome, error_code, attempt, round(latency_ms, 3))
         with self._lock:
             self._conn.execute(
                 "INSERT INTO audit (time, conversation, customer, role, process, step, tool, version, system,"
-                " arguments, outcome, error_code, attempt, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " arguments, outcome, error_code, attempt, latency_ms)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
 

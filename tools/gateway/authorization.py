@@ -40,6 +40,7 @@ def _check_ownership(owned: dict[str, str], customer: str, backend: RetailBacken
     for field, value in owned.items():
         if not checks[field](value):
             noun = field.removesuffix("_id").replace("_", " ")
+            article = "an" if noun[0] in "aeiou" else "a"
             return ToolError(code="not_owner", field=field,
-                             message=f"{value} is not {'an' if noun[0] in 'aeiou' else 'a'} {noun} of the identified customer")
+                             message=f"{value} is not {article} {noun} of the identified customer")
     return None

@@ -22,7 +22,7 @@ class CallContext(BaseModel):
     confirmed: bool = False
 
     def at(self, *, process: str | None = None, frame_id: str | None = None, step: str | None = None,
-           confirmed: bool | None = None) -> "CallContext":
+           confirmed: bool | None = None) -> CallContext:
         update = {k: v for k, v in dict(process=process, frame_id=frame_id, step=step, confirmed=confirmed).items()
                   if v is not None}
         return self.model_copy(update=update)

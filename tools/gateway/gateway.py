@@ -83,7 +83,7 @@ class Gateway:
         specs = [self.registry.get(name) for name, _ in calls]
         if len(calls) > 1 and all(s is not None and not s.is_write for s in specs):
             return list(self._batch.map(lambda c, n: self._call(c[0], c[1], ctx, n), calls, numbers))
-        return [self._call(name, args, ctx, n) for (name, args), n in zip(calls, numbers)]
+        return [self._call(name, args, ctx, n) for (name, args), n in zip(calls, numbers, strict=True)]
 
     def close(self) -> None:
         self._attempts.shutdown(wait=False, cancel_futures=True)
@@ -104,7 +104,8 @@ class Gateway:
                 code="invalid_arguments", message=f"arguments must be an object, not {type(args).__name__}"))
         spec = self.registry.get(tool)
         if spec is None:
-            return self._refuse(ctx, tool, None, raw_args, ToolError(code="unknown_tool", message=f"no tool named '{tool}'"))
+            unknown = ToolError(code="unknown_tool", message=f"no tool named '{tool}'")
+            return self._refuse(ctx, tool, None, raw_args, unknown)
         try:
             parsed = spec.input_model.model_validate(raw_args)
         except ValidationError as exc:

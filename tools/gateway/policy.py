@@ -43,6 +43,6 @@ class GatewayPolicy(BaseModel):
     circuit_breaker: CircuitBreakerSettings = CircuitBreakerSettings()
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> "GatewayPolicy":
+    def load(cls, path: str | Path | None = None) -> GatewayPolicy:
         text = Path(path).read_text() if path else files("procall.tools.gateway").joinpath("policy.yaml").read_text()
         return cls.model_validate(yaml.safe_load(text))

@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..backend.operation import OPERATIONS, Kind, System
 from ..backend import operations as _operations  # noqa: F401  (registers the operations)
+from ..backend.operation import OPERATIONS, Kind, System
 from .policy import GatewayPolicy
 
 # Contract versions: bump when a tool's input or output model changes shape.

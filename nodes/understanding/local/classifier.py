@@ -75,7 +75,8 @@ class IntentClassifier:
             return (("inform", 1.0), *((label, 0.0) for label in self.labels if label != "inform"))
         with self._lock:
             probabilities = self.pipeline.predict_proba([text])[0]
-        return tuple(sorted(((str(k), float(v)) for k, v in zip(self.labels, probabilities)), key=lambda x: -x[1]))
+        ranked = ((str(k), float(v)) for k, v in zip(self.labels, probabilities, strict=True))
+        return tuple(sorted(ranked, key=lambda x: -x[1]))
 
 
 _cache: dict[tuple, IntentClassifier] = {}

@@ -41,9 +41,9 @@ NOT_NAMES = {"looking", "trying", "calling", "writing", "here", "not", "so", "ve
              "all", "of", "them", "yes", "no", "the", "it", "is", "my", "a", "an", "and", "or", "for", "to", "please",
              "thanks", "thank", "you", "that", "this", "one", "both", "none", "what", "why", "how", "can", "i",
              "me", "we", "with", "from", "in", "on", "at", "by", "do", "don't", "dont", "want", "need", "would",
-             "like", "sorry", "hi", "hello", "hey", "order", "email", "zip", "code", "number", "name", "account",
+             "like", "hi", "hello", "hey", "order", "email", "zip", "code", "number", "name", "account",
              "size", "color", "colour", "bigger", "smaller", "larger", "new", "old", "paypal", "card", "gift",
-             "credit", "yes", "nope", "sure", "fine", "great", "thanks", "item", "items", "refund", "return"}
+             "credit", "nope", "great", "item", "items", "refund", "return"}
 
 YES_WORDS = ("yes", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "confirm", "confirmed", "go ahead",
              "please do", "do it", "that's right", "thats right", "right", "absolutely", "definitely", "affirmative",

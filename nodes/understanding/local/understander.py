@@ -41,7 +41,8 @@ from .intents import CANCEL, CHITCHAT, GOODBYE, INFORM, META_EXAMPLES, OTHER_CUS
 REQUEST_CONFIDENCE = 0.4      # a clause is a request for a process
 DIGRESSION_CONFIDENCE = 0.6   # a request overrides an answer to the pending question
 QUESTION_DIGRESSION = 0.45    # … more easily when it is itself a question ("do you have it in black?")
-QUESTION = re.compile(r"\?\s*$|^\s*(?:wait,?\s*)?(?:do you|can you|is there|are there|what|which|how|where|when|does)\b",
+QUESTION = re.compile(r"\?\s*$"
+                      r"|^\s*(?:wait,?\s*)?(?:do you|can you|is there|are there|what|which|how|where|when|does)\b",
                       re.I)
 CLARIFY_MARGIN = 0.12         # two processes closer than this: ask which
 TEXT_KINDS = {"items", "item_changes", "payment_method", "address", "product", "text", "choice", "reason"}

@@ -220,7 +220,7 @@ def make_products(rng: random.Random, ids: Ids) -> dict:
         variants = {}
         for combo in rng.sample(combos, rng.randint(4, min(15, len(combos)))):
             item_id = ids.new(10)
-            variants[item_id] = {"item_id": item_id, "options": dict(zip(dimensions, combo)),
+            variants[item_id] = {"item_id": item_id, "options": dict(zip(dimensions, combo, strict=True)),
                                  "available": rng.random() < 0.87, "price": round(base * rng.uniform(0.85, 1.15), 2)}
         # At least three available variants, so an exchange or item change always has a choice.
         for variant in variants.values():

@@ -9,7 +9,15 @@ from __future__ import annotations
 import sqlite3
 
 from .. import records
-from ..contracts import CancelOrder, ChangeItems, ModifyOrderAddress, ModifyOrderPayment, OrderRef, OrderResult, ReturnItems
+from ..contracts import (
+    CancelOrder,
+    ChangeItems,
+    ModifyOrderAddress,
+    ModifyOrderPayment,
+    OrderRef,
+    OrderResult,
+    ReturnItems,
+)
 from ..errors import NotFound, RuleViolation
 from ..models import Address, Order, PaymentMethod, Transaction, User
 from ..operation import operation
@@ -48,7 +56,7 @@ def _price_difference(conn: sqlite3.Connection, order: Order, item_ids: list[str
     if len(item_ids) != len(new_item_ids):
         raise RuleViolation("the number of items to be exchanged should match")
     difference = 0.0
-    for item_id, new_item_id in zip(item_ids, new_item_ids):
+    for item_id, new_item_id in zip(item_ids, new_item_ids, strict=True):
         item = next(i for i in order.items if i.item_id == item_id)
         product = records.read_product(conn, item.product_id)
         variant = product.variants.get(new_item_id) if product else None
@@ -125,7 +133,7 @@ def modify_pending_order_payment(conn: sqlite3.Connection, args: ModifyOrderPaym
 
 def _replace_items(conn: sqlite3.Connection, order: Order, item_ids: list[str], new_item_ids: list[str]) -> None:
     replaced: set[int] = set()
-    for item_id, new_item_id in zip(item_ids, new_item_ids):
+    for item_id, new_item_id in zip(item_ids, new_item_ids, strict=True):
         # With duplicates, each listed id takes the next not-yet-replaced item of that id.
         index = next(i for i, it in enumerate(order.items) if it.item_id == item_id and i not in replaced)
         replaced.add(index)
@@ -169,7 +177,8 @@ def return_delivered_order_items(conn: sqlite3.Connection, args: ReturnItems) ->
         raise RuleViolation("non-delivered order cannot be returned")
     user = _owner(conn, order)
     _method(user, args.payment_method_id)
-    if "gift_card" not in args.payment_method_id and args.payment_method_id != order.payment_history[0].payment_method_id:
+    original = order.payment_history[0].payment_method_id
+    if "gift_card" not in args.payment_method_id and args.payment_method_id != original:
         raise RuleViolation("payment method should be either the original payment method or a gift card")
     _check_items_present(order, args.item_ids, "some item not found")
     order.status = "return requested"
