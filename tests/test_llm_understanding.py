@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from procall import Assistant, Settings
 from procall.llm_stub import StubChatServer, StubReply, structured
+from procall.nodes.understanding.local.extractors import bare_yes_no
 
 
 class ScriptedModel(GenericFakeChatModel):
@@ -54,6 +56,31 @@ def test_typed_answers_skip_the_model(home):
         assert "To confirm: cancel order #W1001002" in bot.send("f3", "don't need it").text
         assert "is cancelled" in bot.send("f3", "yes").text
         assert len(bot.understander.usage.calls) == 1
+    finally:
+        bot.close()
+
+
+@pytest.mark.parametrize("text, answer", [
+    ("yes", True), ("Sounds good, go ahead.", True), ("Yes that is correct", True), ("No, thanks.", False),
+    ("ok, but use paypal", None), ("yes, the blue one", None), ("hmm", None),
+])
+def test_a_bare_yes_or_no_is_told_from_one_that_says_more(text, answer):
+    assert bare_yes_no(text) is answer
+
+
+def test_a_plain_worded_confirmation_skips_the_model_but_one_with_a_change_does_not(home):
+    opening = [{"kind": "start_process", "process": "cancel_order",
+                "slots": [{"name": "order_id", "value": "#W1001002"}, {"name": "reason", "value": "no longer needed"}]},
+               {"kind": "set_slot", "slot": "email", "value": "mia.castillo@example.com"}]
+    model = ScriptedModel(messages=command_calls(
+        opening, [{"kind": "set_slot", "slot": "reason", "value": "ordered by mistake"}], opening))
+    bot = Assistant(Settings(nlu="llm", llm_fallback_to_local=False), model=model)
+    try:
+        assert "To confirm" in bot.send("f5", "cancel W1001002, not needed, mia.castillo@example.com").text
+        reply = bot.send("f5", "ok, but the reason is I ordered it by mistake")
+        assert "reason: ordered by mistake" in reply.text and len(bot.understander.usage.calls) == 2
+        assert "is cancelled" in bot.send("f5", "Sounds good, go ahead.").text
+        assert len(bot.understander.usage.calls) == 2
     finally:
         bot.close()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ...state.commands import Goodbye, SetSlot, Understanding
 from .base import UnderstandingRequest
+from .local.extractors import bare_yes_no
 from .local.understander import TEXT_KINDS, LocalUnderstander
 
 TYPED_KINDS = {"yes_no", "email", "zip", "identity", "person_name", "order_id", "choice", "payment_method", "reason"}
@@ -30,6 +31,11 @@ def typed_answer(local: LocalUnderstander, request: UnderstandingRequest) -> Und
     if question is None or question.kind not in TYPED_KINDS or len(request.text.split()) > MAX_WORDS:
         return None
     result = local.understand(request)
+    if question.kind == "yes_no" and bare_yes_no(request.text) is not None:
+        # Nothing but the answer: the local reading's guesses for other slots (made in case a
+        # confirmation carries a change) have nothing to read, so they need no model either.
+        answer = [c for c in result.commands if isinstance(c, SetSlot) and c.slot == question.slot]
+        return result.model_copy(update={"commands": answer}) if answer else None
     allowed = IDENTITY if question.kind in ("identity", "email", "zip", "person_name") else {question.slot}
     commands = result.commands
     if not commands or not all(isinstance(c, SetSlot) and c.slot in allowed for c in commands):

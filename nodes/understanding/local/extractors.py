@@ -114,6 +114,21 @@ def yes_no(text: str) -> bool | None:
     return None
 
 
+# Words that may surround a bare yes or no without adding anything to it ("yes please, thanks").
+ASSENT_FILLER = ("please", "thanks", "thank you", "that's", "thats", "that", "it", "is", "looks", "sounds", "good",
+                 "fine", "then", "so", "just", "all", "and", "sir", "ma'am", "by all means")
+_FILLER = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(
+    (*YES_WORDS, *NO_WORDS, *ASSENT_FILLER), key=len, reverse=True)) + r")\b", re.I)
+
+
+def bare_yes_no(text: str) -> bool | None:
+    """The yes or no, when the text says nothing else ("Sounds good, go ahead."); None when it says
+    more ("ok, but use paypal") or neither."""
+    if re.sub(r"[\s,.!;:'\-]+", "", _FILLER.sub(" ", text)):
+        return None
+    return yes_no(text)
+
+
 def choice(text: str, choices: list[Choice], multiple: bool = False) -> list[Choice]:
     """Which offered choices the text picks: by number ("2", "the second"), by value, by a word of the
     label or an alias ("the one ending in 66", "the kettle"), tolerating typos."""
