@@ -11,17 +11,23 @@ from ...nodes.services import Services
 from ..process import ProcessGraph
 from ..process_choice import choice_graph, choice_spec
 
+# An item that is not as described could go either way: the words pick both, and the customer is
+# asked which of the two they want (understanding turns an ambiguous pick into a clarification).
+NOT_AS_DESCRIBED = ("wrong", "not what i expected", "isn't what i expected", "not as described",
+                    "doesn't look like", "does not look like", "looks nothing like", "pictures", "photos")
+
 SPEC = choice_spec(
     name="order_problem",
     description="A vague complaint about an order ('my order is all wrong'): find out what went wrong",
-    summary="the problem with your order",
+    summary="looking into your order",
     question="I'm sorry to hear that. What went wrong?\n{choices}",
     options=(
         ("missing_items", "something is missing, or the package hasn't arrived",
          ("missing", "never arrived", "didn't get", "not arrived", "didn't arrive", "didn't come")),
         ("return_items", "an item is wrong or damaged and I want to return it for a refund",
-         ("return", "refund", "damaged", "broken", "money back", "send it back")),
-        ("exchange_items", "an item is wrong or damaged and I want to exchange it", ("exchange", "swap", "replace")),
+         ("return", "refund", "damaged", "broken", "money back", "send it back", *NOT_AS_DESCRIBED)),
+        ("exchange_items", "an item is wrong or damaged and I want to exchange it",
+         ("exchange", "swap", "replace", *NOT_AS_DESCRIBED)),
         ("order_status", "it's late: where is my order?", ("where", "late", "status", "track")),
         ("cancel_order", "I want to cancel it", ("cancel",)),
     ),

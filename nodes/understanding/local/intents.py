@@ -31,6 +31,7 @@ META_EXAMPLES: dict[str, tuple[str, ...]] = {
         "never mind", "forget it", "cancel that", "stop", "forget about it", "nevermind", "let's drop it",
         "I changed my mind, forget it", "don't bother", "leave it", "scratch that", "no forget it",
         "I don't want to do that anymore", "stop this", "abort", "let's not", "drop it",
+        "I'll just keep it", "I'll keep it as it is", "never mind, I'll keep the items", "I'll keep everything then",
     ),
     CHITCHAT: (
         "hi", "hello", "hey there", "good morning", "how are you", "thanks", "thank you", "thanks a lot",

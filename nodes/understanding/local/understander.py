@@ -83,7 +83,8 @@ class LocalUnderstander:
 
         if question is not None and question.kind == "process":
             return self._pick_process(text, question, ranking, identity)
-        if best == CANCEL and confidence >= 0.5 and active:
+        says_no = question is not None and question.kind == "yes_no" and x.yes_no(text) is False
+        if best == CANCEL and confidence >= 0.5 and active and not says_no:  # a "no" answers the question
             return Understanding(commands=[CancelProcess()], confidence=confidence)
         if best == "human_handoff" and confidence >= 0.45 and x.yes_no(text) is not False:
             return Understanding(commands=[*identity, HumanHandoff()], confidence=confidence)
@@ -230,7 +231,10 @@ class LocalUnderstander:
                    if slot.kind in ("payment_method", "address"))
 
     def _pick_process(self, text: str, question: ActiveQuestion, ranking, identity: list[SetSlot]) -> Understanding:
-        picked = x.choice(text, question.choices)
+        picked = x.choice(text, question.choices, multiple=True)
+        if len(picked) > 1 and not x.choice(text, question.choices):
+            # The words fit several ("it's not what I expected": return or exchange): ask which.
+            return Understanding(commands=[Clarify(options=[str(c.value) for c in picked]), *identity])
         if picked:
             name = str(picked[0].value)
         else:
