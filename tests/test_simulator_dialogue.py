@@ -388,6 +388,14 @@ def test_train_tasks_pass_end_to_end(player, tasks, task_id):
     assert result.passed, result.line + "\n" + result.transcript
 
 
+def test_a_customer_who_keeps_everything_hears_the_options_and_says_goodbye(player, tasks):
+    # dev-17: the kettle looks nothing like the pictures, what can be done? In the end they keep it.
+    result = player.play_task(tasks["dev-17"])
+    transcript = result.record["transcript"]
+    assert result.passed and transcript["ended"] == "done", result.line
+    assert any("return" in said and "exchange" in said for said in transcript["said"])
+
+
 def test_commands_fit_the_question_the_assistant_asked(parsed, tasks, store):
     """Spot-check: each answer means a value for the slot the assistant waits for (or starts, stops or
     ends something)."""

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from procall.state.commands import (
     CancelProcess,
+    Clarify,
     Command,
     Goodbye,
     OutOfScope,
@@ -530,10 +531,12 @@ class SimulatedCustomer:
         number = next((i for i, c in enumerate(heard.choices, 1) if re.search(PICK_WORDS[request.kind], c.lower())),
                       None)
         if isinstance(request, NoChange):
+            if heard.question == "clarify":  # the options are on the table: they keep it after all
+                return self._keep_everything()
             self._progress().complained += 1
             text = self.voice.pick(("It just doesn't look like the pictures. What are my options?",
                                     "The item isn't what I expected from the website. What could you offer?"))
-            return self._say(text, [])
+            return self._say(text, [Clarify(options=["return_items", "exchange_items"])])
         if number is not None and self.voice.chance(0.5):
             return self._say(self.voice.pick((f"{number}", f"The {_ordinal(number)} one.", f"number {number}")),
                              [StartProcess(process=process)])
@@ -859,8 +862,12 @@ class SimulatedCustomer:
             text = self.voice.pick(("It just doesn't look like the pictures. What are my options?",
                                     "So what could you do to make it right?"))
             return self._say(text, [])
+        return self._keep_everything()
+
+    def _keep_everything(self) -> Utterance:
         text = self.voice.pick(("You know what, never mind. I'll just keep everything as it is.",
-                                "Actually, forget it. I'll keep the items."))
+                                "Actually, forget it. I'll keep the items.",
+                                "Hmm, I think I'll just keep it then."))
         self._finish(True)
         return self._say(text, [CancelProcess()])
 
