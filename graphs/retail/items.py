@@ -367,6 +367,28 @@ def _unknown_value(product: Product, text: str) -> str | None:
     return None
 
 
+# Colours customers ask for by name. A colour the product does not come in is refused with the
+# colours it has, rather than read as nothing at all ("a green one" for a kettle in white or black).
+COLOR_WORDS = ("black", "white", "red", "green", "blue", "yellow", "orange", "purple", "pink", "brown", "grey",
+               "gray", "silver", "gold", "beige", "navy", "teal", "turquoise", "violet", "cream")
+
+
+def _unknown_color(product: Product, current: dict[str, str], wanted: dict[str, str], text: str) -> str | None:
+    """'a green one' when no colour option has green (and no other new colour was named): say which there are."""
+    tokens = set(_tokens(text))
+    for name, values in _option_values(product).items():
+        if "color" not in name and "colour" not in name:
+            continue
+        if wanted.get(name) not in (None, current.get(name)):
+            return None  # a colour it has was asked for; other colour words describe something else
+        known = {t for v in values for t in _tokens(v)}
+        asked = [c for c in COLOR_WORDS if c in tokens and c not in known]
+        if asked:
+            offered = sorted({v.options[name] for v in product.variants.values() if v.available and name in v.options})
+            return f"the {product.name} doesn't come in {asked[0]}; the available {name}s are {listing(offered)}"
+    return None
+
+
 def segments(order: Order, item_ids: list[str], text: str) -> dict[int, str]:
     """Split the text into the part about each chosen item. A part runs from the separator ("and", a
     comma) before its product's name to the separator before the next one, so the adjectives in front
@@ -421,6 +443,9 @@ def pick_variants(order: Order, item_ids: list[str], products: dict[str, Product
             continue
         part = parts.get(index, text)
         wanted = wanted_options(product, item.options, part)
+        color = _unknown_color(product, item.options, wanted, part)
+        if color is not None:
+            return Rejected(color)
         if not wanted and not SAME_WORDS.search(part):
             named = _unknown_value(product, part)
             if named is not None:
