@@ -25,6 +25,7 @@ class Choice(BaseModel):
     value: JsonValue           # canonical value the slot takes
     label: str                 # how it was shown to the customer
     aliases: tuple[str, ...] = ()  # other words that pick it ("the kettle", "paypal", "ending 4321")
+    not_when: tuple[str, ...] = ()  # words that rule it out although an alias fits ("gift card" for a "card")
 
 
 class Asking(BaseModel):

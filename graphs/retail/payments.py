@@ -34,7 +34,8 @@ def original_method(order: Order) -> str:
 def choices(methods: list[PaymentMethod], balance: bool = True, original_id: str | None = None) -> list[Choice]:
     """`original_id`: the method the order was paid with, which "the original one" or "same as I paid" pick."""
     return [Choice(value=m.id, label=m.label(balance=balance),
-                   aliases=_aliases(m) + (ORIGINAL_WORDS if m.id == original_id else ())) for m in methods]
+                   aliases=_aliases(m) + (ORIGINAL_WORDS if m.id == original_id else ()),
+                   not_when=SOURCE_WORDS["gift_card"][:3] if m.source == "credit_card" else ()) for m in methods]
 
 
 def _aliases(method: PaymentMethod) -> tuple[str, ...]:

@@ -151,14 +151,15 @@ def choice(text: str, choices: list[Choice], multiple: bool = False) -> list[Cho
     if positions and (len(re.findall(r"[a-z0-9]+", lowered)) <= 6 or words):
         picked = [choices[p - 1] if p > 0 else choices[-1] for p in positions if abs(p) <= len(choices)]
         return picked if multiple else picked[:1]
+    # "gift card 1005003" is not "gift card 1005004", however alike: a number the text gives must be the choice's
+    numbers = re.findall(r"\d{3,}|\d+\.\d\d\b", lowered)
     for c in choices:
-        if any(alias_in(str(alias), lowered) for alias in c.aliases):
+        if _named_by_alias(c, lowered) and all(n in _described(c) for n in numbers):
             picked.append(c)
     if picked:
         return picked if multiple else (picked[:1] if len(picked) == 1 else [])
     if len(re.sub(r"[^a-z]", "", lowered)) < 4:
         return []  # too little to compare with the labels
-    numbers = re.findall(r"\d{3,}", lowered)  # "gift card 1005003" is not "gift card 1005004", however alike
     labels = {i: c.label.lower() for i, c in enumerate(choices) if all(n in c.label for n in numbers)}
     scored = fuzzy.extract(lowered, labels, scorer=fuzz.token_set_ratio, score_cutoff=90, limit=2) if labels else []
     if not scored or (len(scored) > 1 and scored[1][1] == scored[0][1]):
@@ -169,7 +170,15 @@ def choice(text: str, choices: list[Choice], multiple: bool = False) -> list[Cho
 def mentions_any(text: str, choices: list[Choice]) -> bool:
     """Does the text name any offered choice, even ambiguously ("my gift card" with two gift cards)?"""
     lowered = text.lower()
-    return any(alias_in(str(a), lowered) or str(c.value).lower() in lowered for c in choices for a in c.aliases)
+    return any(_named_by_alias(c, lowered) or str(c.value).lower() in lowered for c in choices)
+
+
+def _described(choice: Choice) -> str:
+    return " ".join((str(choice.value), choice.label, *map(str, choice.aliases))).lower().replace(",", "")
+
+
+def _named_by_alias(choice: Choice, lowered: str) -> bool:
+    return any(alias_in(str(a), lowered) for a in choice.aliases) and not any(_has(w, lowered) for w in choice.not_when)
 
 
 STREET_AND_ZIP = re.compile(r"\b\d+[A-Za-z]?\s+[A-Za-z][A-Za-z .'\-]+.*\b\d{5}\b", re.S)
