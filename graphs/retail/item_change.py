@@ -111,9 +111,11 @@ def hand_over_to(process: str, summary: str):
         stack = list(state["stack"])
         me = stack.pop()
         counter = (state.get("frames_started") or 0) + 1
+        # What was said comes along; the answers were to the other process's questions, so words it
+        # cannot use are not "didn't catch that" here, only not yet asked for.
         successor = me.with_(frame_id=f"{counter}-{process}", process=process, step=None, status="active", said=[],
                              results={k: v for k, v in me.results.items() if k in ("load_order", "list_orders")},
-                             summary=summary)
+                             summary=summary, answered=[])
         return {"stack": [*stack, successor], "frames_started": counter,
                 "trace": [*(state.get("trace") or []), TraceEvent(event="started", process=process)]}
 

@@ -443,6 +443,8 @@ def pick_variants(order: Order, item_ids: list[str], products: dict[str, Product
             continue
         part = parts.get(index, text)
         wanted = wanted_options(product, item.options, part)
+        if all(item.options.get(k) == v for k, v in wanted.items()) and not SAME_WORDS.search(part):
+            wanted = {}  # "my black t-shirt" names the item as it is, not a change to it
         color = _unknown_color(product, item.options, wanted, part)
         if color is not None:
             return Rejected(color)

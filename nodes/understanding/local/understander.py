@@ -362,6 +362,8 @@ class LocalUnderstander:
                         found.append(SetSlot(slot=slot.name, value=text, extend=True))
                 elif at_confirmation or self._names_a_value(slot.kind, text) or CORRECTION_CUES.search(text):
                     found.append(SetSlot(slot=slot.name, value=text))
+            elif slot.kind == "item_changes" and request.question is not None and request.question.kind in LIST_KINDS:
+                found.append(SetSlot(slot=slot.name, value=text))  # "the mouse, to a wireless one": what they want too
             elif slot.kind in TEXT_KINDS and not answers and request.question is not None:
                 guesses.append(SetSlot(slot=slot.name, value=text))
         return found, guesses
