@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import JsonValue
 from rapidfuzz import fuzz
 from rapidfuzz import process as fuzzy
@@ -39,7 +41,7 @@ def resolve_product(mention: JsonValue, frame: Frame, state: ConversationState) 
         for name in types:
             heads.setdefault(_tokens(name)[-1], []).append(name)
         named = [names[0] for head, names in heads.items() if len(names) == 1 and _has_phrase(head, text)]
-    if not named:
+    if not named and len(re.sub(r"[^a-z]", "", text.lower())) >= 4:  # "no" is not a typo of "notebook"
         best = fuzzy.extractOne(text.lower(), {n: n.lower() for n in types}, scorer=fuzz.partial_ratio,
                                 score_cutoff=90)
         named = [best[2]] if best else []
