@@ -84,6 +84,8 @@ class _Turn:
             for slot in command.slots:
                 self.set_slot(slot.name, slot.value)
             return
+        if self.resume_paused(command):
+            return
         if top is not None and top.asking is not None and top.asking.kind == "process":
             self.stack.pop()  # a question offering processes gives way to the one chosen
         if self.started:  # a further request in the same message waits below the first one
@@ -99,6 +101,28 @@ class _Turn:
         self.events.append(TraceEvent(event="started", process=command.process))
         for slot in command.slots:
             self.set_slot(slot.name, slot.value, prefer=frame.frame_id)
+
+    def resume_paused(self, command: StartProcess) -> bool:
+        """'Ok, back to the cancellation': a request for a process that a digression interrupted is that
+        process, resumed where it paused; the digressions on top of it are left. A request that names
+        other values than the paused one holds is a new request."""
+        if self.started:
+            return False
+        paused = next((f for f in reversed(self.stack[:-1]) if f.process == command.process
+                       and f.status == "active" and not self._is_pattern(f)), None)
+        if paused is None or any(s.name in paused.slots and paused.slots[s.name] != s.value for s in command.slots):
+            return False
+        index = self.stack.index(paused)
+        for frame in self.stack[index + 1:]:
+            if not self._is_pattern(frame):
+                self.events.append(TraceEvent(event="cancelled", process=frame.process, detail="left for " +
+                                              paused.process))
+        del self.stack[index + 1:]
+        self.stack[index] = paused.with_(asking=None)  # it asks again at the step where it paused
+        self.events.append(TraceEvent(event="resumed", process=paused.process))
+        for slot in command.slots:
+            self.set_slot(slot.name, slot.value, prefer=paused.frame_id)
+        return True
 
     def push_pattern(self, process: str, **fields: Any) -> None:
         self.drop_patterns()

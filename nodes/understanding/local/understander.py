@@ -54,6 +54,9 @@ CORRECTION_CUES = re.compile(r"\b(instead|actually|i meant|i mean|sorry|rather|c
 # a list of items is only ever changed with them ("make it the 5x one and the L jacket" changes options).
 MERGE_CUES = re.compile(r"\b(also|as well|too|add|plus|another|oh and|one more|instead of|rather than|"
                         r"not the|except|without|remove|drop|just|only)\b", re.I)
+# "Ok, back to the cancellation": the customer leaves a digression for a request it interrupted.
+RESUME_CUES = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|now|alright|right|anyway)\W+)*(?:let'?s\s+)?(?:(?:get|go|come)\s+)?"
+                         r"back to\b|\b(?:(?:get|go|come) back to|continue with|carry on with|resume)\b", re.I)
 CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s+(?:and also|also|and then|then|plus)\s+(?=[a-z])", re.I)
 SAME_AS = re.compile(r"same\s+(?:\w+\s+){0,2}as\s+(?:(?:my|the|for|in|on|that|of)\s+)*(?:order\s*)?#?\s?W?\d{7}",
                      re.I)
@@ -83,6 +86,9 @@ class LocalUnderstander:
 
         if question is not None and question.kind == "process":
             return self._pick_process(text, question, ranking, identity)
+        resumed = self._resumed(text, request, ranking)
+        if resumed is not None:
+            return Understanding(commands=[StartProcess(process=resumed)], confidence=confidence)
         says_no = question is not None and question.kind == "yes_no" and x.yes_no(text) is False
         if best == CANCEL and confidence >= 0.5 and active and not says_no:  # a "no" answers the question
             return Understanding(commands=[CancelProcess()], confidence=confidence)
@@ -128,6 +134,18 @@ class LocalUnderstander:
             elif not commands:
                 commands += self._weak_request(ranking, text)
         return Understanding(commands=commands, confidence=round(float(confidence), 3))
+
+    def _resumed(self, text: str, request: UnderstandingRequest, ranking) -> str | None:
+        """The interrupted request the customer goes back to: the one named, or the likeliest when
+        none is clearly named; None when they name another request ("continue with a return")."""
+        if not request.paused_processes or not RESUME_CUES.search(text):
+            return None
+        named = [(n, p) for n, p in ranking if n in self.requests]
+        if named and named[0][0] in request.paused_processes:
+            return named[0][0]
+        if named and named[0][1] >= REQUEST_CONFIDENCE:
+            return None
+        return next((n for n, _ in ranking if n in request.paused_processes), request.paused_processes[0])
 
     def _meta(self, text: str, question: ActiveQuestion | None) -> Command | None:
         """Small talk, out of scope or goodbye, in the whole message or in one of its sentences."""
