@@ -11,6 +11,11 @@ def has_phrase(phrase: str, text: str) -> bool:
     return re.search(rf"(?<![a-z']){re.escape(phrase)}(?![a-z'])", text) is not None
 
 
+def too_short_for_typos(text: str) -> bool:
+    """Under four letters there is too little to forgive typos in ("no" is not "notebook")."""
+    return len(re.sub(r"[^a-z]", "", text.lower())) < 4
+
+
 def _squash(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 

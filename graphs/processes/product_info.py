@@ -6,12 +6,11 @@
 
 from __future__ import annotations
 
-import re
-
 from pydantic import JsonValue
 from rapidfuzz import fuzz
 from rapidfuzz import process as fuzzy
 
+from ...nodes.matching import too_short_for_typos
 from ...nodes.process_spec import ProcessSpec, Resolution, Resolved, SlotSpec, Unrecognised
 from ...nodes.services import Services
 from ...nodes.step import output_of
@@ -41,7 +40,7 @@ def resolve_product(mention: JsonValue, frame: Frame, state: ConversationState) 
         for name in types:
             heads.setdefault(_tokens(name)[-1], []).append(name)
         named = [names[0] for head, names in heads.items() if len(names) == 1 and _has_phrase(head, text)]
-    if not named and len(re.sub(r"[^a-z]", "", text.lower())) >= 4:  # "no" is not a typo of "notebook"
+    if not named and not too_short_for_typos(text):
         best = fuzzy.extractOne(text.lower(), {n: n.lower() for n in types}, scorer=fuzz.partial_ratio,
                                 score_cutoff=90)
         named = [best[2]] if best else []

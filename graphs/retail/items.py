@@ -356,12 +356,16 @@ def variant_for(product: Product, current: dict[str, str],
 SEPARATORS = {"and", "also", "plus", "then"}
 
 
+def _available_values(product: Product, option: str) -> list[str]:
+    return sorted({v.options[option] for v in product.variants.values() if v.available and option in v.options})
+
+
 def _unknown_value(product: Product, text: str) -> str | None:
     """'size 10' when the product has no size 10: say which values there are."""
     for name, values in _option_values(product).items():
         match = re.search(rf"\b{re.escape(name)}\s+([a-z0-9.\-]+)", _norm(text))
         if match and match.group(1) not in {_norm(v) for v in values}:
-            offered = sorted({v.options[name] for v in product.variants.values() if v.available and name in v.options})
+            offered = _available_values(product, name)
             return (f"the {product.name} doesn't come in {name} {match.group(1)}; the available {name}s are "
                     f"{listing(offered)}")
     return None
@@ -384,7 +388,7 @@ def _unknown_color(product: Product, current: dict[str, str], wanted: dict[str, 
         known = {t for v in values for t in _tokens(v)}
         asked = [c for c in COLOR_WORDS if c in tokens and c not in known]
         if asked:
-            offered = sorted({v.options[name] for v in product.variants.values() if v.available and name in v.options})
+            offered = _available_values(product, name)
             return f"the {product.name} doesn't come in {asked[0]}; the available {name}s are {listing(offered)}"
     return None
 

@@ -13,7 +13,7 @@ from rapidfuzz import fuzz
 from rapidfuzz import process as fuzzy
 
 from ....state.frames import Choice
-from ...matching import alias_in
+from ...matching import alias_in, too_short_for_typos
 from ...matching import has_phrase as _has
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
@@ -158,8 +158,8 @@ def choice(text: str, choices: list[Choice], multiple: bool = False) -> list[Cho
             picked.append(c)
     if picked:
         return picked if multiple else (picked[:1] if len(picked) == 1 else [])
-    if len(re.sub(r"[^a-z]", "", lowered)) < 4:
-        return []  # too little to compare with the labels
+    if too_short_for_typos(lowered):
+        return []
     labels = {i: c.label.lower() for i, c in enumerate(choices) if all(n in c.label for n in numbers)}
     scored = fuzzy.extract(lowered, labels, scorer=fuzz.token_set_ratio, score_cutoff=90, limit=2) if labels else []
     if not scored or (len(scored) > 1 and scored[1][1] == scored[0][1]):
