@@ -21,7 +21,7 @@ from .config import Settings
 from .graphs.catalogue import build_processes
 from .graphs.router import build_router
 from .nodes.services import Services
-from .runtime import make_gateway, make_understander, open_backend, sqlite_checkpointer
+from .runtime import checkpointer_for, make_gateway, make_understander, open_backend
 from .state import Customer, Frame, TraceEvent, Utterance
 from .tools.gateway.faults import FaultPlan
 
@@ -57,7 +57,7 @@ class Assistant:
         processes = build_processes(self.services)
         setup = make_understander(self.settings, self.services, model, processes[0])
         self.understander = setup.primary
-        self.checkpointer = checkpointer or sqlite_checkpointer(self.settings.checkpoints_path)
+        self.checkpointer = checkpointer or checkpointer_for(self.settings)
         self.graph = build_router(self.services, setup.primary, fallback=setup.fallback, shortcut=setup.shortcut,
                                   checkpointer=self.checkpointer, processes=processes)
 
@@ -101,6 +101,10 @@ class Assistant:
             active_process=frame.process if frame else None,
             asking=frame.asking.slot if frame and frame.asking else None,
         )
+
+    def reply(self, thread_id: str) -> Reply:
+        """What the assistant answered last in this conversation (what `send` returned)."""
+        return self._reply(self._config(thread_id))
 
     def greeting(self, thread_id: str) -> str:
         """Start a conversation (if new) and return what the assistant last said."""

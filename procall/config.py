@@ -36,6 +36,17 @@ class Settings(BaseSettings):
                                      "or once per turn (exit: faster; a crash repeats the turn, idempotent writes "
                                      "keep that safe)")
     gateway_policy: Path | None = Field(default=None, description="a gateway policy YAML (default: the packaged one)")
+    # Serving (`procall serve`) and shared storage for several instances.
+    database_url: str | None = Field(
+        default=None, description="postgresql://user@host:port/db: keep conversations, the store, the audit log and "
+                                  "idempotency records in Postgres so several instances share them (unset: SQLite "
+                                  "files under home)")
+    db_pool_size: int = Field(default=12, ge=2, description="Postgres connections per pool and process")
+    server_token: str | None = Field(default=None, description="if set, the HTTP API requires "
+                                                               "'Authorization: Bearer <token>'")
+    max_message_chars: int = Field(default=2000, ge=1, description="longest customer message the API accepts")
+    turn_wait_s: float = Field(default=30.0, gt=0, description="how long a message waits while the same "
+                                                               "conversation's previous message is being answered")
 
     @property
     def checkpoints_path(self) -> Path:

@@ -1,0 +1,1 @@
+"""`procall serve`: the assistant behind an HTTP API and a small web chat (FastAPI, run by uvicorn)."""
