@@ -49,17 +49,46 @@ def sqlite_checkpointer(path: str | Path) -> SqliteSaver:
     return saver
 
 
+def checkpointer_for(settings: Settings) -> Any:
+    """Where conversations are saved: SQLite under home, or Postgres when `database_url` is set."""
+    if settings.database_url:
+        from .postgres import postgres_checkpointer
+
+        return postgres_checkpointer(settings, serializer())
+    return sqlite_checkpointer(settings.checkpoints_path)
+
+
+def prepare_shared(settings: Settings) -> None:
+    """Create the shared tables once (several instances starting together would race to)."""
+    if settings.database_url:
+        from .postgres import prepare
+
+        prepare(settings, serializer())
+
+
 def open_backend(settings: Settings) -> RetailBackend:
     if settings.data is not None:
         check_data_folder(settings.data)
     settings.home.mkdir(parents=True, exist_ok=True)
+    if settings.database_url:
+        from .postgres import open_postgres_store
+
+        return open_postgres_store(settings)
     return open_store(settings.store_path, settings.data)
+
+
+def open_audit(settings: Settings) -> AuditLog:
+    if settings.database_url:
+        from .postgres import open_postgres_audit
+
+        return open_postgres_audit(settings)
+    return AuditLog(settings.audit_path)
 
 
 def make_gateway(settings: Settings, backend: RetailBackend, faults: FaultPlan | None = None,
                  audit: AuditLog | None = None) -> Gateway:
     policy = GatewayPolicy.load(settings.gateway_policy)
-    return Gateway(backend, audit or AuditLog(settings.audit_path), policy, faults)
+    return Gateway(backend, audit or open_audit(settings), policy, faults)
 
 
 @dataclass

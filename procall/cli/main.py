@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 
-from . import audit, chat, conversations, demo, draw, eval, play, tools  # play imports its work lazily
+from . import audit, chat, conversations, demo, draw, eval, play, serve, tools  # play, serve: lazy work
 from .errors import CLIError
 
 
@@ -15,7 +15,7 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="procall", description="A customer-service assistant built on process "
                                                                "calling (LangGraph). Runs offline by default.")
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (chat, demo, audit, tools, draw, conversations, eval, play):
+    for module in (chat, demo, audit, tools, draw, conversations, eval, play, serve):
         module.register(commands)
     return root
 
