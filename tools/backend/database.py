@@ -6,6 +6,7 @@ connection; WAL mode lets those readers proceed while a writer commits.
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import sqlite3
 import threading
@@ -13,6 +14,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
+
+# How long a connection waits for another one's lock when nobody set a shorter wait (SQLite's busy timeout).
+LOCK_WAIT_S = 30.0
 
 
 class Database:
@@ -26,7 +30,7 @@ class Database:
     def connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(self.path, timeout=LOCK_WAIT_S, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -41,9 +45,15 @@ class Database:
         self.connection.executescript(schema)
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction that takes the write lock up front, so check-then-act is atomic."""
+    def transaction(self, lock_wait_s: float | None = None) -> Iterator[sqlite3.Connection]:
+        """A write transaction that takes the write lock up front, so check-then-act is atomic.
+
+        `lock_wait_s`: how long to wait for the write lock (another process's write) before failing
+        with "database is locked"; the gateway passes what is left of the tool's timeout. Default:
+        LOCK_WAIT_S, for loading and maintenance, which nobody is waiting on."""
         conn = self.connection
+        wait = LOCK_WAIT_S if lock_wait_s is None else lock_wait_s
+        conn.execute(f"PRAGMA busy_timeout = {max(0, int(wait * 1000))}")
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
@@ -82,3 +92,19 @@ def copy_file_database(source: str | Path, target: str | Path) -> Database:
         Path(str(target) + suffix).unlink(missing_ok=True)
     shutil.copyfile(source, target)
     return Database(target)
+
+
+@contextmanager
+def setup_lock(path: str | Path) -> Iterator[None]:
+    """Hold an exclusive lock (fcntl, on `<path>.lock`) while a database file is created or its schema
+    set up, so processes starting at once on one home take turns instead of racing (switching a new
+    file to WAL, CREATE TABLE and ALTER TABLE are not safe to interleave). Released at exit, also when
+    the process dies."""
+    lock_path = Path(f"{path}.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -138,7 +138,11 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
     key         TEXT PRIMARY KEY,
     operation   TEXT NOT NULL,
     result      TEXT NOT NULL,  -- JSON of the operation's output
-    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    -- Written with the write, in its transaction (see tools/backend/commit_gate.py): the id of this
+    -- commit and its `ok` audit row, from which a start-up completes the audit log after a crash.
+    write_id    TEXT,
+    audit_row   TEXT
 );
 
 CREATE TABLE IF NOT EXISTS meta (

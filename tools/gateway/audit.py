@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..backend.database import setup_lock
 from .context import CallContext
 
 SCHEMA = """
@@ -30,12 +31,21 @@ CREATE TABLE IF NOT EXISTS audit (
     outcome       TEXT NOT NULL,  -- ok | replayed | refused | held | retried | failed
     error_code    TEXT,
     attempt       INTEGER NOT NULL,
-    latency_ms    REAL NOT NULL
+    latency_ms    REAL NOT NULL,
+    write_key     TEXT            -- a write's commit id (the store's idempotency record): see reconcile()
 );
 CREATE INDEX IF NOT EXISTS audit_conversation ON audit (conversation);
 CREATE INDEX IF NOT EXISTS audit_tool ON audit (tool);
 CREATE INDEX IF NOT EXISTS audit_time ON audit (time);
 """
+
+# Created after the column exists (logs from before it get the column first, in _setup).
+ONE_OK_PER_WRITE = """
+CREATE UNIQUE INDEX IF NOT EXISTS audit_one_ok_per_write ON audit (write_key) WHERE outcome = 'ok';
+"""
+
+_COLUMNS = ("time", "conversation", "customer", "role", "process", "step", "tool", "version", "system",
+            "arguments", "outcome", "error_code", "attempt", "latency_ms", "write_key")
 
 _SECRET_KEYS = re.compile(r"card[_ -]?number|cvv|cvc|password|secret|token|api[_ -]?key", re.I)
 _CARD_NUMBER = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
@@ -55,8 +65,9 @@ def mask(value: Any) -> Any:
     return value
 
 
-class AuditRow(BaseModel):
-    id: int
+class AuditEntry(BaseModel):
+    """One row as written (the database adds its id)."""
+
     time: str
     conversation: str
     customer: str | None
@@ -71,30 +82,80 @@ class AuditRow(BaseModel):
     error_code: str | None
     attempt: int
     latency_ms: float
+    write_key: str | None = None
+
+
+class AuditRow(AuditEntry):
+    id: int
 
 
 class AuditLog:
+    """Every committed write has exactly one `ok` row: the gateway writes it after the commit, keyed by
+    the commit's id (`write_key`, unique among `ok` rows), and `reconcile` adds the ones a dead process
+    never wrote from the rows the store committed with its writes."""
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(SCHEMA)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        with setup_lock(self.path):  # several processes may open a new log at once
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.executescript(SCHEMA)
+            columns = {r["name"] for r in self._conn.execute("PRAGMA table_info(audit)")}
+            if "write_key" not in columns:  # a log from before write keys
+                self._conn.execute("ALTER TABLE audit ADD COLUMN write_key TEXT")
+            self._conn.executescript(ONE_OK_PER_WRITE)
+
+    @staticmethod
+    def entry(ctx: CallContext, tool: str, version: str | None, system: str | None, arguments: Any,
+              outcome: str, error_code: str | None, attempt: int, latency_ms: float,
+              write_key: str | None = None) -> AuditEntry:
+        return AuditEntry(time=datetime.now(UTC).isoformat(timespec="microseconds"), conversation=ctx.conversation_id,
+                          customer=ctx.customer_id, role=ctx.role, process=ctx.process, step=ctx.step, tool=tool,
+                          version=version, system=system, arguments=json.dumps(mask(arguments), default=str),
+                          outcome=outcome, error_code=error_code, attempt=attempt, latency_ms=round(latency_ms, 3),
+                          write_key=write_key)
 
     def record(self, ctx: CallContext, tool: str, version: str | None, system: str | None, arguments: Any,
-               outcome: str, error_code: str | None, attempt: int, latency_ms: float) -> None:
-        row = (datetime.now(UTC).isoformat(timespec="microseconds"), ctx.conversation_id, ctx.customer_id,
-               ctx.role, ctx.process, ctx.step, tool, version, system, json.dumps(mask(arguments), default=str),
-               outcome, error_code, attempt, round(latency_ms, 3))
+               outcome: str, error_code: str | None, attempt: int, latency_ms: float,
+               write_key: str | None = None) -> None:
+        self._insert([self.entry(ctx, tool, version, system, arguments, outcome, error_code, attempt, latency_ms,
+                                 write_key)])
+
+    def _insert(self, entries: list[AuditEntry]) -> int:
+        # OR IGNORE: a write's `ok` row that is already there (reconciled by a process that started
+        # between this one's commit and this insert) is not written twice.
+        sql = (f"INSERT OR IGNORE INTO audit ({', '.join(_COLUMNS)})"
+               f" VALUES ({', '.join('?' for _ in _COLUMNS)})")
         with self._lock:
-            self._conn.execute(
-                "INSERT INTO audit (time, conversation, customer, role, process, step, tool, version, system,"
-                " arguments, outcome, error_code, attempt, latency_ms)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
+            if len(entries) == 1:
+                return self._conn.execute(sql, tuple(getattr(entries[0], c) for c in _COLUMNS)).rowcount
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                added = sum(self._conn.execute(sql, tuple(getattr(e, c) for c in _COLUMNS)).rowcount
+                            for e in entries)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+            return added
+
+    def reconcile(self, committed: list[tuple[str, str]]) -> int:
+        """Add the `ok` row of every committed write that has none: `committed` is the store's
+        (write id, audit row JSON) list. Returns how many rows were added (the process that made those
+        writes died between the commit and its audit insert)."""
+        with self._lock:
+            have = {r["write_key"] for r in self._conn.execute(
+                "SELECT write_key FROM audit WHERE outcome = 'ok' AND write_key IS NOT NULL")}
+        missing = []
+        for write_id, row in committed:
+            if write_id not in have:
+                entry = AuditEntry.model_validate_json(row)
+                missing.append(entry.model_copy(update={"outcome": "ok", "write_key": write_id}))
+        return self._insert(missing) if missing else 0
 
     def rows(self, conversation: str | None = None, tool: str | None = None, since: str | None = None,
              limit: int | None = None) -> list[AuditRow]:

@@ -29,6 +29,26 @@ def authorize(spec: ToolSpec, args: BaseModel, ctx: CallContext, policy: Gateway
     return _check_ownership(owned, ctx.customer_id, backend)
 
 
+def screen_lookup(spec: ToolSpec, output: BaseModel | None, error: ToolError | None, ctx: CallContext,
+                  policy: GatewayPolicy) -> ToolError | None:
+    """A user-id look-up by a speaker-only role identifies the speaker and nobody else.
+
+    Before the conversation has a customer, the answer identifies them (the process then binds the
+    conversation to that account). Once it has one, only that customer's own id comes back: another
+    customer's id, or no account at all, is one and the same refusal, so the caller learns neither
+    someone else's id nor whether an address or a name has an account. Returns the refusal, or None."""
+    rule = policy.speaker_lookups
+    if spec.name not in rule.tools or ctx.role not in rule.roles or ctx.customer_id is None:
+        return None
+    if error is not None and error.code != "not_found":
+        return None  # the system failed; that is reported as it is
+    if error is None and getattr(output, "user_id", None) == ctx.customer_id:
+        return None
+    return ToolError(code="not_owner", field="user_id",
+                     message="this conversation is for the identified customer only; other accounts are not "
+                             "looked up")
+
+
 def _check_ownership(owned: dict[str, str], customer: str, backend: RetailBackend) -> ToolError | None:
     # One answer for "not yours" and "does not exist", so nobody learns about other customers' records.
     checks = {

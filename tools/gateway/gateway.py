@@ -5,6 +5,11 @@ decides and acts: validate the arguments, check role, ownership, identification 
 confirmation, hold cross-system aggregations, run with a timeout and at most 3 attempts for
 transient errors, give writes an idempotency key so they apply exactly once, validate the
 answer against the tool's output model, and audit every attempt.
+
+What a call answers about a write is what the store holds: an attempt the gateway stops waiting for
+is stopped before it can commit (or, if it was already committing, awaited), so a write reported as
+failed never commits later; every committed write gets exactly one `ok` audit row (see
+tools/backend/commit_gate.py and AuditLog.reconcile).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import logging
 import random
 import sqlite3
 import time
+import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -22,10 +28,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ..backend.commit_gate import CommitGate, WriteTerms, write_terms
 from ..backend.errors import BackendError
 from ..backend.store import RetailBackend
 from .audit import AuditLog
-from .authorization import authorize
+from .authorization import authorize, screen_lookup
 from .circuit import CircuitBreakers
 from .context import CallContext
 from .faults import CallFaults, FaultInjector, FaultPlan, InjectedFault
@@ -71,6 +78,12 @@ class Gateway:
         self._attempts = ThreadPoolExecutor(max_workers=16, thread_name_prefix="gateway-attempt")
         self._batch = ThreadPoolExecutor(max_workers=limits.max_parallel_reads, thread_name_prefix="gateway-batch")
         self._jitter = random.Random(0)
+        # Writes whose process died between the store's commit and the audit insert get their `ok`
+        # row now, from the row the store committed with them.
+        added = audit.reconcile(backend.audit_rows_of_writes())
+        if added:
+            log.warning("audit log: added the ok rows of %d writes committed by a process that died before "
+                        "auditing them", added)
 
     # -- public --------------------------------------------------------------------------
 
@@ -85,9 +98,11 @@ class Gateway:
             return list(self._batch.map(lambda c, n: self._call(c[0], c[1], ctx, n), calls, numbers))
         return [self._call(name, args, ctx, n) for (name, args), n in zip(calls, numbers, strict=True)]
 
-    def close(self) -> None:
-        self._attempts.shutdown(wait=False, cancel_futures=True)
-        self._batch.shutdown(wait=False, cancel_futures=True)
+    def close(self, wait: bool = False) -> None:
+        """Stop taking calls. `wait`: also wait for attempts still running (abandoned ones end by
+        themselves: they wait for the store's lock no longer than their timeout, and never commit)."""
+        self._attempts.shutdown(wait=wait, cancel_futures=True)
+        self._batch.shutdown(wait=wait, cancel_futures=True)
 
     # -- internals -----------------------------------------------------------------------
 
@@ -139,17 +154,31 @@ class Gateway:
             return ToolResult(tool=spec.name, ok=False, error=error)
         key = idempotency_key(ctx, spec.name, args) if spec.is_write else None
         replayed = key is not None and self.backend.was_applied(key)
+        # The id of the commit this call may make, by whichever attempt: its `ok` audit row's key.
+        write_id = uuid.uuid4().hex if key is not None else None
         faults = self.faults.for_call(number, spec.system) if self.faults else None
         max_attempts = self.policy.limits.max_attempts if spec.retry_safe else 1
         started = time.perf_counter()
         for attempt in range(1, max_attempts + 1):
             t0 = time.perf_counter()
-            output, error = self._attempt(spec, args, key, faults, attempt)
+            terms = None
+            if write_id is not None:
+                ok_row = self.audit.entry(ctx, spec.name, spec.version, spec.system, raw_args, "ok", None, attempt,
+                                          0.0, write_key=write_id)
+                terms = WriteTerms(CommitGate(spec.timeout_s), write_id, ok_row.model_dump_json())
+            output, error = self._attempt(spec, args, key, faults, attempt, terms)
             latency = (time.perf_counter() - t0) * 1000
+            if error is None or error.code == "not_found":
+                withheld = screen_lookup(spec, output, error, ctx, self.policy)
+                if withheld is not None:
+                    breaker.record_success()  # the system answered; the answer is not for this caller
+                    self.audit.record(ctx, spec.name, spec.version, spec.system, raw_args, "refused", withheld.code,
+                                      attempt, latency)
+                    return ToolResult(tool=spec.name, ok=False, error=withheld, attempts=attempt,
+                                      latency_ms=(time.perf_counter() - started) * 1000)
             if error is None:
                 breaker.record_success()
-                self.audit.record(ctx, spec.name, spec.version, spec.system, raw_args,
-                                  "replayed" if replayed else "ok", None, attempt, latency)
+                self._record_success(ctx, spec, raw_args, key, write_id, attempt, latency)
                 return ToolResult(tool=spec.name, ok=True, output=output, attempts=attempt,
                                   latency_ms=(time.perf_counter() - started) * 1000, replayed=replayed)
             if error.code in TRANSIENT and attempt < max_attempts:
@@ -160,11 +189,11 @@ class Gateway:
                 continue
             if key is not None and error.code in TRANSIENT:
                 # The answer was lost, not necessarily the write: if it committed, that is the result.
+                # (No attempt of this call can commit any more: each one ended, or was stopped in time.)
                 stored = self.backend.stored_result(key)
                 if stored is not None:
                     breaker.record_success()
-                    self.audit.record(ctx, spec.name, spec.version, spec.system, raw_args, "replayed", None,
-                                      attempt, latency)
+                    self._record_success(ctx, spec, raw_args, key, write_id, attempt, latency)
                     return ToolResult(tool=spec.name, ok=True, output=stored, attempts=attempt,
                                       latency_ms=(time.perf_counter() - started) * 1000, replayed=True)
             if error.code in TRANSIENT or error.code in ("output_drift", "internal"):
@@ -177,22 +206,40 @@ class Gateway:
                               latency_ms=(time.perf_counter() - started) * 1000)
         raise AssertionError("unreachable")
 
+    def _record_success(self, ctx: CallContext, spec: ToolSpec, raw_args: dict, key: str | None,
+                        write_id: str | None, attempt: int, latency: float) -> None:
+        if key is None:
+            self.audit.record(ctx, spec.name, spec.version, spec.system, raw_args, "ok", None, attempt, latency)
+            return
+        # "ok" if this call's commit holds the key (made by this attempt or by an earlier one whose
+        # answer was lost), "replayed" if an earlier call's does.
+        committed = self.backend.committed_write_id(key)
+        self.audit.record(ctx, spec.name, spec.version, spec.system, raw_args,
+                          "ok" if committed == write_id else "replayed", None, attempt, latency, write_key=committed)
+
     def _attempt(self, spec: ToolSpec, args: BaseModel, key: str | None, faults: CallFaults | None,
-                 attempt: int) -> tuple[BaseModel | None, ToolError | None]:
+                 attempt: int, terms: WriteTerms | None) -> tuple[BaseModel | None, ToolError | None]:
         injected = faults.attempt(attempt, spec.timeout_s, spec.is_write) if faults else None
 
         def run() -> BaseModel:
-            if injected:
-                injected.before()
-            result = self.backend.execute(spec.name, args, idempotency_key=key)
-            if injected and spec.is_write:
-                injected.after_write()
-            return result
+            with write_terms(terms):
+                if injected:
+                    injected.before()
+                result = self.backend.execute(spec.name, args, idempotency_key=key)
+                if injected and spec.is_write:
+                    injected.after_write()
+                return result
 
+        future = self._attempts.submit(run)
         try:
-            result = self._attempts.submit(run).result(timeout=spec.timeout_s)
-        except FutureTimeout:
-            return None, ToolError(code="timeout", message=f"{spec.system} did not answer within {spec.timeout_s:g}s")
+            try:
+                result = future.result(timeout=spec.timeout_s)
+            except FutureTimeout:
+                if terms is None or terms.gate.abandon():  # a read, or a write that now never commits
+                    return None, ToolError(code="timeout",
+                                           message=f"{spec.system} did not answer within {spec.timeout_s:g}s")
+                # Too late to stop: the write is committing. Wait for it and report how it ended.
+                result = future.result()
         except (InjectedFault, sqlite3.OperationalError) as exc:
             return None, ToolError(code="unavailable", message=f"{spec.system} is temporarily unavailable ({exc})")
         except BackendError as exc:

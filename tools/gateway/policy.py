@@ -34,10 +34,19 @@ class CircuitBreakerSettings(BaseModel):
     cooldown_s: float = 30
 
 
+class SpeakerLookups(BaseModel):
+    """Look-ups that turn an email, or a name and zip code, into a user id: for `roles`, they only
+    identify the speaker (see authorization.screen_lookup)."""
+    model_config = ConfigDict(extra="forbid")
+    tools: list[str] = ["find_user_id_by_email", "find_user_id_by_name_zip"]
+    roles: list[Role] = ["customer"]
+
+
 class GatewayPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid")
     permissions: dict[str, list[Role]]
     ownership_exempt_roles: list[Role] = ["admin"]
+    speaker_lookups: SpeakerLookups = SpeakerLookups()
     aggregation_rules: list[AggregationRule] = []
     limits: Limits = Limits()
     circuit_breaker: CircuitBreakerSettings = CircuitBreakerSettings()
