@@ -48,3 +48,22 @@ def taubench_dir() -> Path:
     if not (TAUBENCH / "tasks_train.json").is_file():
         pytest.skip(f"the tau-bench retail data is not at {TAUBENCH} (set PROCALL_TAUBENCH_DIR)")
     return TAUBENCH
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway Postgres server on 127.0.0.1 for the whole session (skipped where it cannot start)."""
+    from procall.server.throwaway_postgres import PostgresUnavailable, ThrowawayPostgres
+
+    try:
+        server = ThrowawayPostgres().start()
+    except PostgresUnavailable as exc:
+        pytest.skip(f"no Postgres server here: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster) -> str:
+    """A fresh, empty database on the session's Postgres server."""
+    return pg_cluster.create_database()
