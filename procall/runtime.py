@@ -21,6 +21,7 @@ from .nodes.understanding.base import Understander, UnderstandingRequest
 from .nodes.understanding.local.understander import LocalUnderstander
 from .nodes.understanding.typed_answers import typed_answer
 from .state import SERDE_TYPES
+from .tools.backend.database import setup_lock
 from .tools.backend.loader import check_data_folder
 from .tools.backend.store import RetailBackend
 from .tools.backend.stores import open_store
@@ -43,9 +44,12 @@ def sqlite_checkpointer(path: str | Path) -> SqliteSaver:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    saver = SqliteSaver(conn, serde=serializer())
-    saver.setup()
+    # Processes starting on one home at once take turns: switching a new file to WAL and creating the
+    # tables are not safe to interleave ("database is locked").
+    with setup_lock(path):
+        conn.execute("PRAGMA journal_mode=WAL")
+        saver = SqliteSaver(conn, serde=serializer())
+        saver.setup()
     return saver
 
 
@@ -103,7 +107,7 @@ class UnderstandingSetup:
 def make_understander(settings: Settings, services: Services, model=None, catalogue: Catalogue | None = None
                       ) -> UnderstandingSetup:
     catalogue = catalogue or build_processes(services)[0]
-    local = LocalUnderstander(catalogue)
+    local = LocalUnderstander(catalogue, settings.model_cache)
     if settings.nlu == "local" and model is None:
         return UnderstandingSetup(local)
     from .nodes.understanding.llm import LLMUnderstander, chat_model
