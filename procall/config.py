@@ -36,6 +36,8 @@ class Settings(BaseSettings):
                                      "or once per turn (exit: faster; a crash repeats the turn, idempotent writes "
                                      "keep that safe)")
     gateway_policy: Path | None = Field(default=None, description="a gateway policy YAML (default: the packaged one)")
+    cache_dir: Path | None = Field(default=None, description="where the trained intent classifier is cached "
+                                                            "(default: <home>/cache)")
     # Serving (`procall serve`) and shared storage for several instances.
     database_url: str | None = Field(
         default=None, description="postgresql://user@host:port/db: keep conversations, the store, the audit log and "
@@ -51,6 +53,10 @@ class Settings(BaseSettings):
     @property
     def checkpoints_path(self) -> Path:
         return self.home / "conversations.db"
+
+    @property
+    def model_cache(self) -> Path:
+        return self.cache_dir or self.home / "cache"
 
     @property
     def audit_path(self) -> Path:

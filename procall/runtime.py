@@ -107,7 +107,7 @@ class UnderstandingSetup:
 def make_understander(settings: Settings, services: Services, model=None, catalogue: Catalogue | None = None
                       ) -> UnderstandingSetup:
     catalogue = catalogue or build_processes(services)[0]
-    local = LocalUnderstander(catalogue)
+    local = LocalUnderstander(catalogue, settings.model_cache)
     if settings.nlu == "local" and model is None:
         return UnderstandingSetup(local)
     from .nodes.understanding.llm import LLMUnderstander, chat_model

@@ -14,6 +14,7 @@ The decision, in order:
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from pydantic import JsonValue
 
@@ -68,11 +69,12 @@ HEAD_WORDS = 12
 class LocalUnderstander:
     name = "local"
 
-    def __init__(self, catalogue: Catalogue):
+    def __init__(self, catalogue: Catalogue, cache_dir: Path | None = None):
+        """`cache_dir`: where the trained classifier is kept between processes (None: trained per process)."""
         self.catalogue = catalogue
         self.requests = {s.name: s for s in catalogue.requests}
         examples = {name: spec.examples for name, spec in self.requests.items() if spec.examples}
-        self.classifier = classifier_for({**examples, **META_EXAMPLES})
+        self.classifier = classifier_for({**examples, **META_EXAMPLES}, cache_dir)
 
     # -- the decision ------------------------------------------------------------------
 
