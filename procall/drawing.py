@@ -4,6 +4,8 @@
 graphviz; neither is available offline.  So we lay the graph out with grandalf's
 Sugiyama layout (as `draw_ascii` does) and paint it with matplotlib's Agg renderer
 (no pyplot, so no global backend state).
+matplotlib and grandalf are imported when a PNG is drawn, not with this module: mermaid text
+needs neither, and importing matplotlib costs about half a second.
 Subgraph nodes from `get_graph(xray=True)` have ids like `cancel_order:ask_reason`.
 Sugiyama knows nothing of clusters and would interleave different subgraphs, so
 each id prefix is laid out on its own first and then takes part in its parent's
@@ -17,17 +19,11 @@ import os.path
 import pathlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
 
-from grandalf.graphs import Edge as GEdge
-from grandalf.graphs import Graph as GGraph
-from grandalf.graphs import Vertex
-from grandalf.layouts import SugiyamaLayout, VertexViewer
-from langchain_core.runnables.graph import Graph
-from matplotlib.backends.backend_agg import RendererAgg
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-from matplotlib.patches import Ellipse, FancyBboxPatch, PathPatch
-from matplotlib.path import Path
+if TYPE_CHECKING:
+    from langchain_core.runnables.graph import Graph
 
 # Layout units are typographic points: the figure is sized so one unit is one
 # point, hence font sizes and box sizes agree whatever dpi we end up with.
@@ -42,11 +38,17 @@ NODE_FACE, NODE_EDGE, END_FACE, INK = "#f2f0ff", "#5b4b9a", "#bfb6fc", "#333333"
 ROUND = "round,pad=0,rounding_size="
 CLUSTER_COLORS = ["#e6f0fa", "#e8f5e6", "#fbf1e1", "#f5e6f1", "#eeeeee"]
 
-_measure = RendererAgg(1, 1, 72)  # at 72 dpi a pixel is a point
+@cache
+def _measure():
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return RendererAgg(1, 1, 72)  # at 72 dpi a pixel is a point
 
 
 def _text_w(s: str, size: float) -> float:
-    return _measure.get_text_width_height_descent(s, FontProperties(size=size), ismath=False)[0]
+    from matplotlib.font_manager import FontProperties
+
+    return _measure().get_text_width_height_descent(s, FontProperties(size=size), ismath=False)[0]
 
 
 @dataclass
@@ -73,6 +75,11 @@ def _item(node_id: str, depth: int):
 
 
 def _place(prefix: tuple, ids: list, pairs: list, size: dict, loops: dict) -> _Block:
+    from grandalf.graphs import Edge as GEdge
+    from grandalf.graphs import Graph as GGraph
+    from grandalf.graphs import Vertex
+    from grandalf.layouts import SugiyamaLayout, VertexViewer
+
     depth, groups, views, subs = len(prefix), defaultdict(list), {}, {}
     for i in ids:
         groups[_item(i, depth)].append(i)
@@ -160,6 +167,8 @@ def _attach(node, q, common, block, size):
 
 def _edge_path(e, block, size):
     """Points, path codes, label anchor and label alignment of an edge."""
+    from matplotlib.path import Path
+
     (s, t), (w, h, _) = (block.pos[e.source], block.pos[e.target]), size[e.source]
     if e.source == e.target:  # loop out of the right side and back in lower down
         r, far = s[0] + w / 2, s[0] + w / 2 + 1.6 * LOOP
@@ -187,6 +196,10 @@ def _edge_path(e, block, size):
 
 def render_png(graph: Graph, path: str | pathlib.Path, *, title: str | None = None) -> pathlib.Path:
     """Lay `graph` out top-to-bottom and write it as a PNG to `path`; returns the path."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Ellipse, FancyBboxPatch, PathPatch
+    from matplotlib.path import Path
+
     path = pathlib.Path(path)
     term = {i: TERMINALS.get(i.split(":")[-1]) for i in graph.nodes}
     label = {i: term[i] or n.name for i, n in graph.nodes.items()}

@@ -5,12 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from rich.console import Console
-from rich.table import Table
-
-from ..config import Settings
-from ..tools.gateway.audit import AuditLog
 from .errors import CLIError
+
+# Imports of what a command needs live in its run(): `procall --help` only builds parsers.
 
 
 def register(commands) -> None:
@@ -25,6 +22,12 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..config import Settings
+    from ..tools.gateway.audit import AuditLog
+
     settings = Settings(**({"home": args.home} if args.home else {}))
     if not settings.audit_path.exists():
         raise CLIError(f"no audit log at {settings.audit_path} yet (run `procall demo` or `procall chat` first)")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import uuid
 
-from ..assistant import Assistant
 from .endpoint import check_endpoint
 from .options import add_run_options, settings_from
 
@@ -21,6 +20,8 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..assistant import Assistant  # here, not at the top: `procall --help` must not load the assistant
+
     settings = settings_from(args)
     if settings.nlu == "llm":
         check_endpoint(settings)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..evals.conversations.format import load
-from ..evals.conversations.runner import ConversationRunner, report
 from .endpoint import check_endpoint
 from .errors import CLIError
 from .options import settings_from
+
+# Imports of what a command needs live in its run(): `procall --help` only builds parsers.
 
 
 def register(commands) -> None:
@@ -25,6 +25,9 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..evals.conversations.format import load
+    from ..evals.conversations.runner import ConversationRunner, report
+
     settings = settings_from(args)
     try:
         conversations = load(args.paths)

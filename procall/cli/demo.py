@@ -10,9 +10,7 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
-from ..assistant import Assistant
-from ..config import Settings
-from ..tools.backend.stores import create_store
+# Imports of what a command needs live in its run(): `procall --help` only builds parsers.
 
 SCRIPT = (
     "Hi! Part of my order never arrived.",
@@ -35,6 +33,10 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..assistant import Assistant
+    from ..config import Settings
+    from ..tools.backend.stores import create_store
+
     settings = Settings(**({"home": args.home} if args.home else {}), nlu="local", data=None)
     settings.home.mkdir(parents=True, exist_ok=True)
     backend = create_store(settings.home / "stores" / "demo-run.db")  # fresh every run

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..drawing import render_mermaid, render_png
-from ..graphs.studio import graph_for, graph_names
 from .errors import CLIError
+
+# Imports of what a command needs live in its run(): `procall --help` only builds parsers.
 
 
 def register(commands) -> None:
@@ -21,6 +21,9 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..drawing import render_mermaid, render_png
+    from ..graphs.studio import graph_for, graph_names
+
     if args.list:
         print("\n".join(graph_names()))
         return 0

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
+from typing import TYPE_CHECKING
 
-from ..config import Settings
 from .errors import CLIError
+
+if TYPE_CHECKING:  # only annotates: importing the settings (pydantic) would slow `procall --help`
+    from ..config import Settings
 
 
 def check_endpoint(settings: Settings, timeout: float = 5.0) -> None:

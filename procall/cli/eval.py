@@ -7,11 +7,9 @@ import shlex
 import sys
 from pathlib import Path
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from ..evals import taubench
-from ..tools.backend.loader import DataFolderError, check_data_folder
 from .errors import CLIError
+
+# Imports of what a command needs live in its run(): `procall --help` only builds parsers.
 
 
 def register(commands) -> None:
@@ -31,8 +29,12 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..evals import taubench
     from ..evals.report import print_summary, write
     from ..evals.runner import EvalConfig, run_eval
+    from ..tools.backend.loader import DataFolderError, check_data_folder
 
     data = args.data or taubench.data_folder()
     try:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..config import Settings
-from ..tools.backend.loader import DataFolderError, check_data_folder
 from .errors import CLIError
+
+if TYPE_CHECKING:  # imported in settings_from(): building parsers for `procall --help` must stay cheap
+    from ..config import Settings
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -20,6 +22,9 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
+    from ..config import Settings
+    from ..tools.backend.loader import DataFolderError, check_data_folder
+
     overrides = {k: v for k, v in (("nlu", getattr(args, "nlu", None)), ("data", getattr(args, "data", None)),
                                    ("home", getattr(args, "home", None)), ("model", getattr(args, "model", None)))
                  if v is not None}

@@ -5,14 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from rich.console import Console
-from rich.table import Table
-
-from ..runtime import open_backend
-from ..tools.gateway.drift import check_contracts
-from ..tools.gateway.policy import GatewayPolicy
-from ..tools.gateway.registry import ToolRegistry
 from .options import add_run_options, settings_from
+
+# Imports of what a command needs live in its run functions: `procall --help` only builds parsers.
 
 
 def register(commands) -> None:
@@ -27,6 +22,12 @@ def register(commands) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..tools.gateway.policy import GatewayPolicy
+    from ..tools.gateway.registry import ToolRegistry
+
     registry = ToolRegistry(GatewayPolicy.load())
     if args.json:
         print(json.dumps(registry.openai_schemas(), indent=2))
@@ -40,6 +41,13 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..runtime import open_backend
+    from ..tools.gateway.drift import check_contracts
+    from ..tools.gateway.policy import GatewayPolicy
+
     settings = settings_from(args)
     backend = open_backend(settings)
     try:
