@@ -84,8 +84,9 @@ class Conversation:
 
 @dataclass
 class Stats:
-    latencies_ms: list[float] = field(default_factory=list)
-    answered: int = 0
+    latencies_ms: list[float] = field(default_factory=list)  # customer messages only
+    answered: int = 0                                        # requests, conversation starts included
+    messages: int = 0
     resent: int = 0
     no_answer: dict[int, int] = field(default_factory=dict)       # by instance: refused/cut connections
     server_errors: dict[int, int] = field(default_factory=dict)   # by instance: 5xx answers
@@ -162,7 +163,9 @@ class Run:
                 continue
             if response.status_code >= 400:
                 raise RuntimeError(f"{response.status_code} from instance {instance.index}: {response.text[:200]}")
-            self.stats.latencies_ms.append((time.perf_counter() - started) * 1000)
+            if body is not None:
+                self.stats.latencies_ms.append((time.perf_counter() - started) * 1000)
+                self.stats.messages += 1
             self.stats.answered += 1
             if self.kill_after is not None and self.stats.answered >= self.kill_after:
                 self.kill_after = None
@@ -258,8 +261,9 @@ def check(database_url: str, conversations: list[Conversation], stats: Stats, ki
         "unanswered_sends_by_instance": stats.no_answer,
         "messages_sent_again": stats.resent,
         "requests_answered": stats.answered,
+        "messages_answered": stats.messages,
         "elapsed_s": round(elapsed, 2),
-        "throughput_msgs_per_s": round(stats.answered / elapsed, 2) if elapsed else 0.0,
+        "throughput_messages_per_s": round(stats.messages / elapsed, 2) if elapsed else 0.0,
         "latency_ms_p50": round(statistics.median(lat), 1) if lat else None,
         "latency_ms_p95": round(lat[min(len(lat) - 1, int(0.95 * len(lat)))], 1) if lat else None,
         "failures": [f"{c.order_id}: {c.failure}" for c in conversations if c.failure][:10],

@@ -103,7 +103,7 @@ class ChatService:
                 if earlier is not None and turn > earlier.turn_before:
                     # An instance stopped after reading this message: finish its turn and tell what it
                     # said, don't read the message a second time.
-                    told = self.assistant.resume(conversation)
+                    told = self._finish_cut_off_turn(conversation)
                     reply = self._turn_reply(conversation, told) if told is not None else self.reply(conversation)
                 else:
                     self.records.start_turn(conversation, message_id, turn, self.instance)
@@ -112,6 +112,18 @@ class ChatService:
         for line in reply.lines if on_line else ():
             on_line(line)
         return reply
+
+    def _finish_cut_off_turn(self, conversation: str) -> Reply | None:
+        """Finish a turn an instance began and never ended; its lines if the customer was not told them."""
+        resume = getattr(self.assistant, "resume", None)
+        if resume is not None:
+            return resume(conversation)
+        # An Assistant without `resume`: run the turn's remaining steps; its reply is then the last one.
+        config = {"configurable": {"thread_id": conversation}}
+        snapshot = self.assistant.graph.get_state(config)
+        if snapshot.next and not snapshot.interrupts:
+            self.assistant.graph.invoke(None, config, durability=self.settings.durability)
+        return None
 
     def _values(self, conversation: str) -> dict:
         return self.assistant.graph.get_state({"configurable": {"thread_id": conversation}}).values

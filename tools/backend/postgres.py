@@ -23,6 +23,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql as pgsql
+from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .errors import BackendError
@@ -158,7 +159,7 @@ class SqliteLikeConnection:
         if translated is None:
             return Result([], -1)
         try:
-            with self.raw.cursor() as cursor:
+            with self.raw.cursor(row_factory=tuple_row) as cursor:  # whatever rows the pool's users want
                 cursor.execute(translated, tuple(params) if not isinstance(params, dict) else params)
                 rows = _rows(cursor)
                 lastrowid = rows[0][0] if returning and rows else None
@@ -199,6 +200,9 @@ class PooledConnection:
     def executemany(self, statement: str, seq: Sequence[Sequence[Any]]) -> Result:
         with self._pool.connection() as conn:
             return SqliteLikeConnection(conn).executemany(statement, seq)
+
+    def commit(self) -> None:
+        """Every statement commits on its own (autocommit): nothing is pending."""
 
 
 def split_script(script: str) -> list[str]:
