@@ -220,3 +220,12 @@ def test_pages_health_and_openapi(client):
     assert {"/conversations", "/conversations/{conversation_id}/messages", "/healthz", "/readyz"} <= set(spec["paths"])
     assert client.get("/healthz").json()["status"] == "ok"
     assert client.get("/readyz").status_code == 200
+
+
+def test_serve_refuses_bad_options_in_one_line(capsys):
+    from procall.cli.main import main
+
+    assert main(["serve", "--workers", "0"]) == 2
+    assert "--workers must be at least 1" in capsys.readouterr().err
+    assert main(["serve", "--database-url", "mysql://x"]) == 2
+    assert "postgresql://" in capsys.readouterr().err
