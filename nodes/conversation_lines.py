@@ -21,4 +21,6 @@ TEMPLATES = {
     "handed_off": "A human agent has your conversation and will continue from here.",
     "loop_guard": "Sorry, I got stuck on that. Could you tell me again what you'd like to do?",
     "too_long": "That message is very long, so I've read only its beginning.",
+    # Told first after a restart, before the reply to a new message (procall/assistant.py).
+    "cut_off": "We were cut off before I could answer your message \"{message}\". This is what happened:",
 }

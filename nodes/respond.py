@@ -1,4 +1,9 @@
-"""The respond node: this turn's bot lines become one assistant message."""
+"""The respond node: this turn's bot lines become one assistant message.
+
+Lines are templates, but some fill in what a customer or a model gave (an address, a name, a
+request); listen already keeps the customer's messages as plain text, and this is the last check
+that no markup reaches a reply, whatever filled the template (a model's answer, a data folder).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,13 @@ from langchain_core.messages import AIMessage
 
 from ..state.conversation import ConversationState
 from .conversation_lines import TEMPLATES
+from .customer_text import plain_text
 
 
 def respond(state: ConversationState) -> dict:
-    lines = [u.text for u in state.get("outbox") or []]
+    outbox = [u if "<" not in u.text else u.model_copy(update={"text": plain_text(u.text)})
+              for u in state.get("outbox") or []]
+    lines = [u.text for u in outbox]
     text = "\n".join(dict.fromkeys(lines)) if lines else TEMPLATES["not_understood"]
-    return {"messages": [AIMessage(content=text, additional_kwargs={
-        "template_keys": [u.key for u in state.get("outbox") or []]})]}
+    return {"outbox": outbox, "messages": [AIMessage(content=text, additional_kwargs={
+        "template_keys": [u.key for u in outbox]})]}

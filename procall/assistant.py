@@ -6,7 +6,10 @@
     bot.view("t1").stack                    # the dialogue stack of that conversation
 
 Conversations are saved in SQLite after every step, so a new `Assistant` on the same files
-continues a conversation where it stopped, also after the program was killed mid-turn.
+continues a conversation where it stopped, also after the program was killed mid-turn. The
+customer is then told what happened first: `send` (or `resume`, without a new message) finishes
+the cut-off turn and returns its lines before the reply to the new message, which is understood
+against the conversation as that turn left it.
 """
 
 from __future__ import annotations
@@ -18,8 +21,11 @@ from langgraph.types import Command
 from pydantic import BaseModel
 
 from .config import Settings
+from .deliveries import DeliveryLog
 from .graphs.catalogue import build_processes
 from .graphs.router import build_router
+from .nodes.conversation_lines import TEMPLATES
+from .nodes.customer_text import customer_message, plain_text
 from .nodes.services import Services
 from .runtime import checkpointer_for, make_gateway, make_understander, open_backend
 from .state import Customer, Frame, TraceEvent, Utterance
@@ -27,9 +33,9 @@ from .tools.gateway.faults import FaultPlan
 
 
 class Reply(BaseModel):
-    text: str
-    lines: list[Utterance]          # the template of every line
-    trace: list[TraceEvent]         # what the assistant did this turn
+    text: str                       # every line said this turn, one per line
+    lines: list[Utterance]          # the template of every line (a cut-off earlier turn's lines first)
+    trace: list[TraceEvent]         # what the assistant did this turn (and in a cut-off earlier turn)
     active_process: str | None
     asking: str | None              # the slot the active process is waiting for
 
@@ -60,6 +66,7 @@ class Assistant:
         self.checkpointer = checkpointer or checkpointer_for(self.settings)
         self.graph = build_router(self.services, setup.primary, fallback=setup.fallback, shortcut=setup.shortcut,
                                   checkpointer=self.checkpointer, processes=processes)
+        self.deliveries = DeliveryLog(self.checkpointer)
 
     def use_store(self, backend: Any) -> None:
         """Point this assistant at another store (evals run each conversation on a fresh copy).
@@ -75,18 +82,66 @@ class Assistant:
         return {"configurable": {"thread_id": thread_id}}
 
     def send(self, thread_id: str, text: str) -> Reply:
+        """Answer a customer message. If the turn before it was cut off (the program stopped), that
+        turn is finished first and its lines come first in the reply: the new message is read
+        against the conversation as the finished turn left it, never taken as its answer."""
         config = self._config(thread_id)
-        snapshot = self.graph.get_state(config)
+        untold = self._untold(thread_id, config)
         durability = self.settings.durability
-        if snapshot.next and not snapshot.interrupts:
-            # A turn was cut off (the program stopped mid-run): finish it first. Memoised steps and
-            # idempotent writes make the replay safe.
-            self.graph.invoke(None, config, durability=durability)
-            snapshot = self.graph.get_state(config)
-        if not snapshot.interrupts:
+        if not self.graph.get_state(config).interrupts:
             self.graph.invoke({"messages": []}, config, durability=durability)  # a new conversation: greet, wait
-        self.graph.invoke(Command(resume=text), config, durability=durability)
-        return self._reply(config)
+        # The message is saved before anything acts on it ("sync" stops after the listen step only once
+        # its checkpoint is written), so a crash later in the turn finishes this message's turn on
+        # restart instead of losing the message after its write ran. The rest of the turn runs with the
+        # configured durability: memoised steps and idempotent writes make its replay safe.
+        self.graph.invoke(Command(resume=customer_message(text)), config, durability="sync",
+                          interrupt_after=["listen"])
+        self.graph.invoke(None, config, durability=durability)
+        return self._handed_out(thread_id, config, untold)
+
+    def resume(self, thread_id: str) -> Reply | None:
+        """After a restart, before the customer says anything: finish a turn that was cut off and
+        return what the customer has not been told yet (None if they heard everything)."""
+        config = self._config(thread_id)
+        untold = self._untold(thread_id, config)
+        if untold is None:
+            return None
+        return self._handed_out(thread_id, config, None, untold)
+
+    def _untold(self, thread_id: str, config: dict) -> Reply | None:
+        """Finish a cut-off turn; return the lines of the last turn if the caller never got them."""
+        snapshot = self.graph.get_state(config)
+        # Between turns a conversation always waits in listen's interrupt (the router has no end),
+        # so a saved conversation that is not waiting there was cut off. (`next` is no test: after a
+        # stop right when a step's writes were saved, it is empty although the turn is not over.)
+        cut_off = snapshot.metadata is not None and not snapshot.interrupts
+        if cut_off:
+            # Memoised steps and idempotent writes make finishing the turn safe: a write that
+            # committed before the stop is not made again, its stored result is reported.
+            self.graph.invoke(None, config, durability=self.settings.durability)
+            snapshot = self.graph.get_state(config)
+        turn = snapshot.values.get("turn") or 0
+        told = self.deliveries.last(thread_id)
+        if turn == 0 or (told is not None and turn <= told) or (told is None and not cut_off):
+            return None
+        messages = snapshot.values.get("messages") or []
+        asked = next((str(m.content) for m in reversed(messages) if isinstance(m, HumanMessage)), "")
+        asked = plain_text(asked)
+        asked = asked if len(asked) <= 80 else asked[:79].rstrip() + "…"
+        lead = Utterance(key="conversation.cut_off", text=TEMPLATES["cut_off"].format(message=asked))
+        said = self._reply(config)
+        lines = said.lines or [Utterance(key="conversation.not_understood", text=said.text)]
+        return said.model_copy(update={"lines": [lead, *lines], "text": f"{lead.text}\n{said.text}"})
+
+    def _handed_out(self, thread_id: str, config: dict, untold: Reply | None, reply: Reply | None = None) -> Reply:
+        """This turn's reply (after the lines of a cut-off turn, if any), recorded as handed out."""
+        reply = reply or self._reply(config)
+        if untold is not None:
+            reply = reply.model_copy(update={"lines": [*untold.lines, *reply.lines],
+                                             "text": f"{untold.text}\n{reply.text}",
+                                             "trace": [*untold.trace, *reply.trace]})
+        self.deliveries.mark(thread_id, self.graph.get_state(config).values.get("turn") or 0)
+        return reply
 
     def _reply(self, config: dict) -> Reply:
         values = self.graph.get_state(config).values
