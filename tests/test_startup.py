@@ -69,15 +69,17 @@ def fresh(monkeypatch):
 def test_second_assistant_start_loads_the_classifier_from_the_cache(home, fresh, monkeypatch):
     first = Assistant(Settings())
     first.close()
-    assert len(fresh) == 1
-    assert len(list((home / "cache").glob(f"{classifier.CACHE_PREFIX}*.npz"))) == 1
+    trainings = len(fresh)  # one per set of examples the understander uses
+    assert trainings >= 1
+    assert len(list((home / "cache").glob(f"{classifier.CACHE_PREFIX}*.npz"))) == trainings
     trained = first.understander.classifier
 
     monkeypatch.setattr(classifier, "_cache", {})  # as in a new process
     second = Assistant(Settings())
     second.close()
     loaded = second.understander.classifier
-    assert len(fresh) == 1 and loaded is not trained
+    assert len(fresh) == trainings, "the second start trained again"
+    assert loaded is not trained
     assert loaded.labels == trained.labels
     for text in MESSAGES:
         assert loaded.rank(text) == trained.rank(text)
