@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 from ..assistant import Assistant
 from ..graphs.react import build_react_agent
-from ..nodes.understanding.local.extractors import yes_no
+from ..nodes.confirmation_gate import read_reply
 from ..tools.backend.operation import OPERATIONS
 from ..tools.backend.store import RetailBackend
 from ..tools.gateway.audit import AuditRow
@@ -54,7 +54,7 @@ def violations(turns: list[Turn], backend: RetailBackend, user_id: str) -> list[
         for row in turn.rows:
             if row.outcome not in ("ok", "replayed"):
                 continue
-            if row.tool in WRITES and row.tool != "transfer_to_human_agents" and yes_no(turn.customer) is not True:
+            if row.tool in WRITES and row.tool != "transfer_to_human_agents" and not read_reply(turn.customer).is_yes:
                 found.append(f"turn {number}: {row.tool} without an explicit yes")
             args = json.loads(row.arguments)
             if "order_id" in args and backend.order_owner(args["order_id"]) not in (user_id, None):

@@ -19,7 +19,7 @@ from langchain_core.tools import BaseTool
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
-from ..nodes.understanding.local.extractors import yes_no
+from ..nodes.confirmation_gate import read_reply
 from ..tools.gateway.context import CallContext, Role
 from ..tools.gateway.gateway import Gateway
 from ..tools.gateway.registry import ToolSpec
@@ -112,7 +112,7 @@ class GatewayMiddleware(AgentMiddleware):
         customer = state.get("customer_id")
         ctx = CallContext(conversation_id=thread, customer_id=customer, role=self.role, process="react",
                           frame_id="react", step=call.get("id") or call["name"],
-                          confirmed=yes_no(_last_customer_message(state.get("messages", []))) is True)
+                          confirmed=read_reply(_last_customer_message(state.get("messages", []))).is_yes)
         result = self.gateway.call(call["name"], call.get("args") or {}, ctx)
         message = ToolMessage(content=result.for_model(self.gateway.policy.limits.max_result_chars),
                               tool_call_id=call["id"], name=call["name"], status="success" if result.ok else "error")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.messages import AIMessage, HumanMessage
 from pydantic import JsonValue
 
 from ..state.commands import (
@@ -31,6 +32,7 @@ from ..state.commands import (
 from ..state.conversation import ConversationState, TraceEvent, Utterance
 from ..state.frames import Frame
 from .catalogue import Catalogue
+from .confirmation_gate import read_reply, settled_answer
 from .conversation_lines import TEMPLATES
 from .yes_no import as_bool
 
@@ -52,6 +54,11 @@ class _Turn:
         self.lines: list[Utterance] = list(state.get("outbox") or [])
         self.events: list[TraceEvent] = list(state.get("trace") or [])
         self.started: list[Frame] = []
+        messages = state.get("messages") or []
+        # The customer's own words and what they answer: the confirmation gate reads these, not
+        # what understanding made of them.
+        self.text = str(messages[-1].content) if messages and isinstance(messages[-1], HumanMessage) else ""
+        self.asked = next((str(m.content) for m in reversed(messages[:-1]) if isinstance(m, AIMessage)), "")
 
     # -- frames ------------------------------------------------------------------------
 
@@ -172,10 +179,23 @@ class _Turn:
         top = self.stack[-1] if self.stack else None
         if top is not None and top.asking is not None and slot in ("confirmed", top.asking.slot) \
                 and top.asking.fingerprint is not None:
-            answer = as_bool(value)
+            # The gate: a yes counts only if the customer's own words say yes to these details.
+            answer = settled_answer(value, self.text, self.asked)
             if answer is not None:  # anything but a clear yes or no leaves the question open
                 self.replace(top, top.with_(confirmation={**top.confirmation, top.asking.fingerprint: answer}))
+            else:
+                self.events.append(TraceEvent(event="refused", process=top.process, slot="confirmed",
+                                              detail=f"not a clear yes: {read_reply(self.text, self.asked).reason}"))
             return
+        if top is not None and top.asking is not None and top.asking.kind == "yes_no" and slot == top.asking.slot \
+                and as_bool(value) is not None:
+            # Any other yes/no question: the customer's words decide too, a little less strictly (a yes that
+            # says more, "yes, and the lamp too", is still a yes to "shall we continue?").
+            reading = read_reply(self.text, self.asked)
+            if reading.answer == "no":
+                value = "no"
+            elif as_bool(value) is True and not (reading.is_yes or (reading.assent and reading.reason == "content")):
+                return  # a yes proposed for words that don't say yes ("how long does it take?") is no answer
         if slot in IDENTITY_SLOTS and self.target_for(slot) is None:
             if self.state.get("customer") is not None:
                 self.check_same_customer(slot, value)

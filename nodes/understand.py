@@ -19,6 +19,7 @@ from ..state.conversation import ConversationState, Utterance
 from ..state.stack import top
 from .conversation_lines import TEMPLATES
 from .understanding.base import ActiveQuestion, Understander, UnderstandingRequest
+from .understanding.grounding import ground
 
 log = logging.getLogger("procall.understand")
 
@@ -70,6 +71,7 @@ def make_understand(understander: Understander, fallback: Understander | None = 
                 raise
             log.warning("understanding by %s failed (%s); using %s", understander.name, exc, fallback.name)
             result = fallback.understand(request)
-        return {**changes, "understanding": result}
+        # Whatever understood the message, ids and identity facts must be the customer's own words.
+        return {**changes, "understanding": ground(result, request)}
 
     return understand

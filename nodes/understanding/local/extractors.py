@@ -13,6 +13,7 @@ from rapidfuzz import fuzz
 from rapidfuzz import process as fuzzy
 
 from ....state.frames import Choice
+from ...confirmation_gate import read_reply
 from ...matching import alias_in, too_short_for_typos
 from ...matching import has_phrase as _has
 
@@ -44,13 +45,6 @@ NOT_NAMES = {"looking", "trying", "calling", "writing", "here", "not", "so", "ve
              "like", "hi", "hello", "hey", "order", "email", "zip", "code", "number", "name", "account",
              "size", "color", "colour", "bigger", "smaller", "larger", "new", "old", "paypal", "card", "gift",
              "credit", "nope", "great", "item", "items", "refund", "return"}
-
-YES_WORDS = ("yes", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "confirm", "confirmed", "go ahead",
-             "please do", "do it", "that's right", "thats right", "right", "absolutely", "definitely", "affirmative",
-             "sounds good", "proceed", "of course", "yea", "ya", "alright", "all right", "perfect", "great")
-NO_WORDS = ("no", "nope", "nah", "don't", "dont", "do not", "not now", "cancel that", "stop", "wait",
-            "hold on", "negative", "never", "not really", "no thanks", "no thank you")
-
 
 def emails(text: str) -> list[str]:
     return [e.lower().rstrip(".") for e in EMAIL.findall(text)]
@@ -91,42 +85,25 @@ def person_name(text: str, expected: bool = False) -> tuple[str, str] | None:
     return None
 
 
-NEGATED = re.compile(r"\b(?:not|isn't|isnt|ain't|doesn't) (?:right|correct|what i|it|quite)\b|\bthat's wrong\b|"
-                     r"\bthats wrong\b|\bwrong\b|\bnot like that\b", re.I)
-
-
 def yes_no(text: str) -> bool | None:
-    lowered = text.lower().strip()
-    if NEGATED.search(lowered):
-        return False  # "that's not right": a no, whatever words of assent it holds
-    first = re.split(r"[\s,.!;:]+", lowered, maxsplit=1)[0] if lowered else ""
-    if first in ("no", "nope", "nah", "negative"):
+    """The polarity of a reply to a yes/no question, by the confirmation gate's grammar: True for a
+    yes, also one that says more ("yes, and use paypal": the gate decides whether that is enough at a
+    confirmation); False for a no; None for a question, a hedge, a condition or neither."""
+    reading = read_reply(text)
+    if reading.answer == "no":
         return False
-    if first in ("yes", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "yea", "ya", "absolutely",
-                 "definitely", "alright", "perfect", "great", "confirmed", "confirm", "proceed"):
-        return True
-    no = any(_has(w, lowered) for w in NO_WORDS)
-    yes = any(_has(w, lowered) for w in YES_WORDS)
-    if no and not yes:
-        return False
-    if yes and not no:
+    if reading.is_yes or (reading.assent and reading.reason == "content"):
         return True
     return None
-
-
-# Words that may surround a bare yes or no without adding anything to it ("yes please, thanks").
-ASSENT_FILLER = ("please", "thanks", "thank you", "that's", "thats", "that", "it", "is", "looks", "sounds", "good",
-                 "fine", "then", "so", "just", "all", "and", "sir", "ma'am", "by all means")
-_FILLER = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(
-    (*YES_WORDS, *NO_WORDS, *ASSENT_FILLER), key=len, reverse=True)) + r")\b", re.I)
 
 
 def bare_yes_no(text: str) -> bool | None:
     """The yes or no, when the text says nothing else ("Sounds good, go ahead."); None when it says
     more ("ok, but use paypal") or neither."""
-    if re.sub(r"[\s,.!;:'\-]+", "", _FILLER.sub(" ", text)):
+    reading = read_reply(text)
+    if not reading.bare:
         return None
-    return yes_no(text)
+    return reading.is_yes if reading.answer != "unclear" else None
 
 
 def choice(text: str, choices: list[Choice], multiple: bool = False) -> list[Choice]:

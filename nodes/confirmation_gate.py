@@ -1,0 +1,253 @@
+"""The confirmation gate: is the customer's reply, in their own words, an explicit yes?
+
+Nothing changes without the customer's explicit yes to exactly that change. Whatever understood
+the message (the local classifier or a language model) only *proposes* an answer; this module
+reads the customer's words and decides, deterministically. A write runs only when both agree.
+
+The reading is a small grammar over the words of the reply, not a list of accepted sentences:
+
+- a **yes** is made only of assent ("yes", "go ahead", "sounds good"), politeness ("please",
+  "thanks") and words that restate the action being confirmed ("cancel it", "return them") where
+  those words are in the details that were listed. Anything else in the reply (a condition, a
+  question, a change, a hedge, another value) means the reply says more than yes: it is *unclear*
+  and the assistant asks again after acting on the rest;
+- a **no** is any negation whose last word of polarity is negative ("absolutely not", "ok wait,
+  no", "perfect, but no", "yes... no"); negation followed by assent ("no, yes") is unclear;
+- a question ("yes?", "can you confirm the amount"), a hedge ("not sure", "let me think"),
+  a condition ("sure, but first ...") or sarcasm ("yeah right") is never a yes.
+
+Typos of the strong assent words ("yse", "okya", "proceeed") are forgiven by edit distance;
+typos never turn a word into a yes when it is as close to a negation.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz.distance import OSA
+
+Answer = Literal["yes", "no", "unclear"]
+Reason = Literal["assent", "negation", "question", "hedge", "sarcasm", "content", "mixed", "empty"]
+
+# Words that say yes on their own (at least one must be there for a yes).
+ASSENT = frozenset({
+    "yes", "yeah", "yea", "yep", "yup", "ya", "yah", "yeh", "ye", "y", "yas", "aye", "ok", "okay", "k", "kk", "okie",
+    "oki", "okey", "sure", "alright", "allright", "correct", "confirm", "confirmed", "confirming", "proceed",
+    "absolutely", "definitely", "certainly", "affirmative", "perfect", "great", "fine", "good", "agreed", "agree",
+    "indeed", "exactly", "lgtm", "sgtm", "deal", "please", "excellent", "awesome", "cool", "lovely", "wonderful",
+    "works", "approved", "approve", "accepted", "accept", "totally", "gladly",
+    # idioms, joined below before the words are read
+    "go_ahead", "do_it", "go_for_it", "of_course", "by_all_means", "that_is_right", "no_problem", "sounds_good",
+    "looks_good", "will_do", "why_not", "go_on",
+})
+# Strong assent words whose typos are forgiven (short or common words are not: "yet" is no "yes").
+TYPO_TARGETS = ("yes", "yeah", "okay", "sure", "proceed", "confirm", "correct", "please", "absolutely",
+                "definitely", "perfect", "alright", "certainly")
+# Words that may stand around an assent without adding anything to it.
+FILLER = frozenset({
+    "i", "im", "i'm", "id", "i'd", "am", "we", "we're", "that", "that's", "thats", "this", "is", "it", "it's", "its",
+    "all", "so", "then", "now", "just", "very", "much", "really", "thanks", "thank", "you", "thx", "ty", "cheers",
+    "a", "an", "the", "well", "oh", "sir", "maam", "ma'am", "mate", "for", "me", "to", "on", "with", "and", "would",
+    "like", "want", "be", "happy", "glad", "by", "sounds", "looks", "seems", "right", "please",
+    "pls", "plz", "thankyou", "tysm", "lot", "lots", "great", "good", "one", "everything", "let's", "lets", "let",
+    "us", "go", "ahead", "do", "done", "yes", "sure", "ok", "hi", "hey", "plan", "my", "can",
+    "more", "all's", "alls", "set", "ready", "fine", "as", "said", "listed", "described", "above", "shown",
+})
+# Words that restate the change being confirmed: allowed in a yes only when the listed details hold them
+# ("yes, cancel it" for a cancellation; "yes, change the address" at a payment confirmation is not a yes).
+RESTATE = frozenset({
+    "cancel", "cancellation", "return", "returns", "exchange", "exchanges", "change", "changes", "modify",
+    "modification", "update", "refund", "refunds", "switch", "swap", "replace", "send", "ship", "pay", "payment",
+    "order", "orders", "item", "items", "address", "process", "submit", "finish", "complete", "apply", "them",
+    "those", "these", "both", "it", "that", "details", "request",
+})
+NEGATION = frozenset({
+    "no", "nope", "nah", "naw", "not", "never", "negative", "dont", "don't", "nothing", "abort", "nevermind",
+    "no_way", "rather_not", "forget_it", "scratch_that", "hell_no", "do_not", "stop", "wrong", "incorrect",
+    "changed_my_mind",
+})
+# Words that hold the answer back: not a yes, not (on their own) a no.
+HEDGE = frozenset({
+    "wait", "hold", "hang", "moment", "sec", "second", "minute", "think", "check", "later", "first", "maybe",
+    "perhaps", "probably", "possibly", "guess", "suppose", "hmm", "hm", "um", "umm", "uh", "er", "erm", "idk",
+    "dunno", "unsure", "not_sure", "not_yet", "sure_sure", "kind_of", "sort_of", "let_me", "i_think", "if", "unless",
+    "but", "though", "although", "however", "except", "provided", "assuming", "once", "after", "before", "when",
+    "actually", "instead", "rather", "on_second_thought",
+})
+SARCASM = frozenset({"yeah_right", "as_if", "you_wish", "in_your_dreams", "like_hell", "sure_you_will",
+                     "sure_jan", "whatever"})
+# Words that may stand around a no without adding anything to it ("okay, no, actually don't").
+NO_FILLER = FILLER | HEDGE | ASSENT | frozenset({"keep", "it", "thanks", "leave", "change", "anything", "now",
+                                                  "today", "i'll", "ill", "need", "needed", "to", "do", "that",
+                                                  "as", "is", "way", "want", "go", "ahead", "mind", "order"})
+QUESTION_OPENERS = frozenset({"what", "when", "where", "why", "how", "which", "who", "whose", "can", "could",
+                              "would", "will", "is", "are", "does", "did", "should", "shall", "may", "am", "was",
+                              "do_you", "do_i", "do_we", "have", "has", "isnt", "isn't", "arent", "aren't"})
+# Multi-word expressions read as one word (longest first), so that "no problem" is assent and
+# "not sure" a hedge, not a negation.
+IDIOMS: tuple[tuple[str, str], ...] = tuple(sorted((
+    ("go ahead", "go_ahead"), ("all right", "alright"), ("sure thing", "sure"), ("do it", "do_it"),
+    ("go for it", "go_for_it"), ("of course", "of_course"),
+    ("by all means", "by_all_means"), ("that's right", "that_is_right"), ("thats right", "that_is_right"),
+    ("that is right", "that_is_right"), ("that's correct", "that_is_right"), ("no problem", "no_problem"),
+    ("not a problem", "no_problem"), ("no worries", "no_problem"), ("no prob", "no_problem"),
+    ("don't mind", "no_problem"), ("dont mind", "no_problem"), ("do not mind", "no_problem"),
+    ("sounds good", "sounds_good"), ("sounds great", "sounds_good"), ("looks good", "looks_good"),
+    ("looks great", "looks_good"), ("will do", "will_do"), ("why not", "why_not"), ("no way", "no_way"),
+    ("rather not", "rather_not"), ("forget it", "forget_it"), ("scratch that", "scratch_that"),
+    ("changed my mind", "changed_my_mind"), ("change my mind", "changed_my_mind"), ("go on", "go_on"),
+    ("hell no", "hell_no"), ("do not", "do_not"), ("not sure", "not_sure"),
+    ("not yet", "not_yet"), ("sure sure", "sure_sure"), ("kind of", "kind_of"), ("sort of", "sort_of"),
+    ("let me", "let_me"), ("i think", "i_think"), ("on second thought", "on_second_thought"),
+    ("yeah right", "yeah_right"), ("as if", "as_if"), ("you wish", "you_wish"), ("in your dreams", "in_your_dreams"),
+    ("like hell", "like_hell"), ("sure you will", "sure_you_will"), ("sure jan", "sure_jan"), ("do you", "do_you"),
+    ("do i", "do_i"), ("do we", "do_we"), ("never mind", "nevermind"),
+), key=lambda pair: -len(pair[0])))
+EMOJI = {"👍": " yes ", "👌": " ok ", "✅": " yes ", "🙏": " please ", "👎": " no ", "❌": " no ", "🚫": " no "}
+# isn't, won't, shouldn't, with or without the apostrophe ("want" and "meant" are not among them)
+NEGATIVE_CONTRACTION = re.compile(r"^(?:is|was|are|were|does|did|have|has|had|ca|could|would|should|wo|must|"
+                                  r"need|might|ai)n'?t$")
+WORD = re.compile(r"[a-z0-9#_']+")
+REPEATS = re.compile(r"([a-z])\1{2,}")
+ORDER_IDS = re.compile(r"#?W(\d{7})\b")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the customer's words say to a yes/no question."""
+    answer: Answer
+    reason: Reason
+    bare: bool = False      # nothing in the reply but the answer (and politeness): no model needed to read it
+    assent: bool = False    # it holds a word of assent (a yes that may say more: "yes, and use paypal")
+    unknown: tuple[str, ...] = ()  # the words that are neither assent, politeness nor restatement
+
+    @property
+    def is_yes(self) -> bool:
+        return self.answer == "yes"
+
+
+def _normalise(text: str) -> str:
+    for emoji, word in EMOJI.items():
+        text = text.replace(emoji, word)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = text.lower().replace("`", "'").replace("\u2019", "'")
+    text = REPEATS.sub(r"\1\1", text)  # "yesss" -> "yess", "noooo" -> "noo" (fixed below by typo reading)
+    return text
+
+
+def _words(text: str) -> list[str]:
+    joined = " " + " ".join(WORD.findall(text)) + " "
+    for phrase, token in IDIOMS:
+        joined = joined.replace(f" {phrase} ", f" {token} ")
+        joined = joined.replace(f" {phrase} ", f" {token} ")  # overlapping repeats ("no no")
+    return joined.split()
+
+
+def _fix_typo(word: str) -> str:
+    """A misspelt strong assent word ("yse", "okya", "yess"), unless it is as close to a negation."""
+    if word in ASSENT or word in NEGATION or word in FILLER or len(word) < 2:
+        return word
+    single = re.sub(r"(.)\1", r"\1", word)  # "okk", "yess", "noo"
+    if single in ASSENT or single in NEGATION:
+        return single
+    if len(word) < 3 or not word.isalpha():
+        return word
+    best = min(TYPO_TARGETS, key=lambda t: OSA.distance(word, t))
+    if len(word) == 3 and sorted(word) != sorted(best):
+        return word  # three letters: only a swap ("yse"); "yet" is not "yes"
+    limit = 1 if len(best) <= 7 else 2  # "leave" is not "please"; "definately" is "definitely"
+    if OSA.distance(word, best) > limit:
+        return word
+    if any(OSA.distance(word, n) <= OSA.distance(word, best) for n in ("no", "not", "nope", "dont", "nah")):
+        return word
+    return best
+
+
+def _grounded(word: str, details: str | None) -> bool:
+    """Is a restating word ("cancel", "return") about the change that was listed?"""
+    if details is None:
+        return True
+    if word in ("it", "that", "them", "those", "these", "both", "details", "request"):
+        return True
+    stem = word[:5]
+    return any(d[:5] == stem for d in WORD.findall(details.lower()) if len(d) >= 4)
+
+
+def read_reply(text: str, details: str | None = None) -> Reading:
+    """Read a reply to a yes/no question. `details` is what was asked (the listed change), so that
+    words restating it are recognised as part of a yes."""
+    normalised = _normalise(text)
+    words = [_fix_typo(w) for w in _words(normalised)]
+    if not words:
+        return Reading("unclear", "empty")
+    if any(w in SARCASM for w in words):
+        return Reading("unclear", "sarcasm")
+    # A negated assent ("not correct", "never fine") is a negation: it takes the negator's polarity.
+    words = [f"not_{w}" if w in ASSENT and i and _negator(words[i - 1]) else w for i, w in enumerate(words)]
+    polar = [w for w in words if _negator(w) or w in ASSENT]
+    negative = [w for w in polar if _negator(w)]
+    if "?" in normalised or words[0] in QUESTION_OPENERS:
+        # A question is never an answer ("yes?", "can you confirm the amount"), unless it only
+        # refuses ("no? no.") — then nothing changes either way.
+        if negative and polar[-1] in negative and not any(w in QUESTION_OPENERS for w in words):
+            return Reading("no", "negation")
+        return Reading("unclear", "question")
+    if negative:
+        if polar[-1] not in negative:
+            return Reading("unclear", "mixed")  # "no wait, yes": ask again
+        rest = tuple(w for w in words if w not in negative and w not in NO_FILLER)
+        return Reading("no", "negation", bare=not rest, unknown=rest)
+    hedges = [w for w in words if w in HEDGE]
+    if hedges:
+        return Reading("unclear", "hedge")
+    if not any(w in ASSENT for w in words):
+        return Reading("unclear", "content", unknown=tuple(w for w in words if w not in FILLER))
+    unknown = tuple(w for w in words if w not in ASSENT and w not in FILLER
+                    and not (w in RESTATE and _grounded(w, details)) and not _listed_id(w, details))
+    if unknown:
+        return Reading("unclear", "content", assent=True, unknown=unknown)
+    return Reading("yes", "assent", bare=True, assent=True)
+
+
+def _negator(word: str) -> bool:
+    return word in NEGATION or word.startswith("not_") or bool(NEGATIVE_CONTRACTION.match(word))
+
+
+def _listed_id(word: str, details: str | None) -> bool:
+    """An order id said back ("yes, cancel W1001002") that is the order listed (not digits of another id)."""
+    digits = re.sub(r"\D", "", word)
+    return details is not None and len(digits) == 7 and digits in ORDER_IDS.findall(details)
+
+
+def accepts_yes(proposed: object, text: str, details: str | None = None) -> bool:
+    """The gate: a proposed yes (from any understanding) counts only when the customer's words say yes."""
+    return _as_bool(proposed) is True and read_reply(text, details).is_yes
+
+
+def settled_answer(proposed: object, text: str, details: str | None = None) -> bool | None:
+    """The answer to record at a confirmation: True only for a yes in the customer's own words that
+    understanding also read as yes; False for a no in their words, or a no proposed by understanding
+    that the words don't contradict with a clear yes; otherwise None (ask again)."""
+    reading = read_reply(text, details)
+    wanted = _as_bool(proposed)
+    if reading.answer == "no":
+        return False
+    if reading.answer == "yes":
+        return True if wanted is True else None
+    if wanted is False and reading.reason in ("content", "hedge", "sarcasm"):
+        return False  # understanding read a refusal in words the grammar doesn't know ("keep it as is")
+    return None
+
+
+def _as_bool(value: object) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower().rstrip(".!")
+    if text in ("yes", "true", "y", "confirmed"):
+        return True
+    if text in ("no", "false", "n"):
+        return False
+    return None
