@@ -23,6 +23,7 @@ import json
 import os
 import random
 import shutil
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,7 @@ REQUEST = f"cancel {ORDER} because I ordered it by mistake, mia.castillo@example
 QUESTION = "Shall I go ahead"
 WRITE = "cancel_pending_order"
 KILLED = 9
+BEFORE_WRITE, AFTER_WRITE = "before the write commits", "after the write committed"
 SEED = 20240520
 SAMPLED = 28        # seeded boundaries on top of the ones always tried (31 in all)
 
@@ -102,10 +104,10 @@ def _say_yes_and_die(home: Path, point: int, durability: str, log: Path | None) 
 
     def write_counted(name, args, idempotency_key=None):
         if name == WRITE:
-            boundary("before the write commits")
+            boundary(BEFORE_WRITE)
         result = execute(name, args, idempotency_key=idempotency_key)
         if name == WRITE:
-            boundary("after the write committed")
+            boundary(AFTER_WRITE)
         return result
 
     bot.backend.execute = write_counted
@@ -114,17 +116,21 @@ def _say_yes_and_die(home: Path, point: int, durability: str, log: Path | None) 
 
 def _killed_run(template: Path, home: Path, point: int, durability: str = "async", log: Path | None = None) -> bool:
     shutil.copytree(template, home)
+    failure = home.parent / f"{home.name}.failure.txt"
     pid = os.fork()
     if pid == 0:  # the child never returns into pytest
         code = 3
         try:
             _say_yes_and_die(home, point, durability, log)
             code = 0
+        except BaseException:
+            failure.write_text(traceback.format_exc())
         finally:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
-    assert code in (0, KILLED), f"the child failed at point {point} (exit {code})"
+    assert code in (0, KILLED), f"the child failed at point {point} (exit {code}):\n" + (
+        failure.read_text() if failure.exists() else "")
     return code == KILLED
 
 
@@ -179,7 +185,7 @@ def _check(run: Restart) -> None:
 @pytest.mark.timeout(900)
 def test_killed_anywhere_around_a_write_the_customer_is_told_and_it_is_written_once(template, tmp_path):
     names = _boundaries(template, tmp_path)
-    always = {i for i, name in enumerate(names, 1) if "write" in name} | {len(names)}
+    always = {names.index(BEFORE_WRITE) + 1, names.index(AFTER_WRITE) + 1, len(names)}
     others = sorted(set(range(1, len(names) + 1)) - always)
     points = sorted(always | set(random.Random(SEED).sample(others, min(SAMPLED, len(others)))))
     runs = []
@@ -196,7 +202,7 @@ def test_killed_anywhere_around_a_write_the_customer_is_told_and_it_is_written_o
 
 
 @pytest.mark.parametrize("durability", ["exit", "sync"])
-@pytest.mark.parametrize("boundary", ["before the write commits", "after the write committed"])
+@pytest.mark.parametrize("boundary", [BEFORE_WRITE, AFTER_WRITE])
 def test_killed_at_the_write_with_other_durabilities(template, tmp_path, durability, boundary):
     # With these durabilities the turn writes fewer checkpoints: count its boundaries in a dry run.
     log = tmp_path / "boundaries.json"
@@ -212,7 +218,7 @@ def test_killed_at_the_write_with_other_durabilities(template, tmp_path, durabil
 def test_chat_shows_where_a_cut_off_conversation_left_off(template, tmp_path, monkeypatch, capsys):
     names = _boundaries(template, tmp_path)
     home = tmp_path / "kill"
-    assert _killed_run(template, home, names.index("after the write committed") + 1)
+    assert _killed_run(template, home, names.index(AFTER_WRITE) + 1)
     monkeypatch.setenv("PROCALL_HOME", str(home))
     monkeypatch.setattr("sys.stdin", io.StringIO("/quit\n"))
     assert main(["chat", "--thread", THREAD]) == 0
