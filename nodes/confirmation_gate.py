@@ -192,7 +192,7 @@ def read_reply(text: str, details: str | None = None) -> Reading:
     if "?" in normalised or words[0] in QUESTION_OPENERS:
         # A question is never an answer ("yes?", "can you confirm the amount"), unless it only
         # refuses ("no? no.") — then nothing changes either way.
-        if negative and polar[-1] in negative and not any(w in QUESTION_OPENERS for w in words):
+        if negative and len(negative) == len(polar) and all(w in negative or w in NO_FILLER for w in words):
             return Reading("no", "negation")
         return Reading("unclear", "question")
     if negative:

