@@ -13,6 +13,7 @@ from rapidfuzz import fuzz
 from rapidfuzz import process as fuzzy
 
 from ....state.frames import Choice
+from ... import meaning
 from ...confirmation_gate import read_reply
 from ...matching import alias_in, too_short_for_typos
 from ...matching import has_phrase as _has
@@ -155,9 +156,17 @@ def choice(text: str, choices: list[Choice], multiple: bool = False) -> list[Cho
         return []
     labels = {i: c.label.lower() for i, c in enumerate(choices) if all(n in c.label for n in numbers)}
     scored = fuzzy.extract(lowered, labels, scorer=fuzz.token_set_ratio, score_cutoff=90, limit=2) if labels else []
-    if not scored or (len(scored) > 1 and scored[1][1] == scored[0][1]):
-        return []  # nothing close, or two equally close ("gift card" with two gift cards)
-    return [choices[scored[0][2]]]
+    if scored and not (len(scored) > 1 and scored[1][1] == scored[0][1]):
+        return [choices[scored[0][2]]]
+    # Nothing spelt like a choice, or two equally close ("gift card" with two gift cards): the one the words
+    # mean, if one clearly stands out ("the coffee machine" for the Espresso Machine).
+    if numbers or len(meaning.content(text).split()) > MEANING_WORDS:
+        return []
+    index = meaning.closest_group(text, [[c.label, *map(str, c.aliases)] for c in choices])
+    return [] if index is None else [choices[index]]
+
+
+MEANING_WORDS = 6  # longer answers say more than which choice; they go to the process as text
 
 
 def mentions_any(text: str, choices: list[Choice]) -> bool:
