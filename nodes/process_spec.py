@@ -73,6 +73,9 @@ class ProcessSpec:
     facts: Facts | None = None                # values every template of the process can use
     requires_identity: bool = True
     pattern: bool = False                     # conversation repair, not a customer request
+    # A read-only question: when it interrupted a process, that process asks its pending question again
+    # right after the answer (no "shall we get back to …?").
+    question: bool = False
     summary: str = ""                         # "cancelling your order", for "shall we get back to …?"
     offer: str = ""                           # how the assistant offers it: "cancel an order that hasn't shipped"
 
