@@ -62,6 +62,9 @@ def resolve(mention: JsonValue, allowed: list[PaymentMethod], original_id: str |
     the question then lists them."""
     text = NOT_THIS.sub(" ", str(mention).lower())  # "my card instead of paypal": paypal is not the pick
     methods = all_methods or allowed
+    elsewhere = _not_theirs(text, methods)
+    if elsewhere:  # "gift card 1001003" that isn't theirs is never read as the gift card they do have
+        return Rejected(f"I don't see {elsewhere} among your payment methods")
     candidates = _named(text, methods, original_id)
     if current and OTHER_WORDS.search(text):
         candidates = [m for m in (candidates or methods) if m.id != current]
@@ -69,13 +72,37 @@ def resolve(mention: JsonValue, allowed: list[PaymentMethod], original_id: str |
     if brands and not any(m.brand and m.brand.lower() in brands for m in methods):
         return Rejected(f"I don't see a {brands[0].title()} card among your payment methods")
     if not candidates:
-        return Unrecognised()
+        kind = next((name for source, (name, words) in KINDS.items()
+                     if any(_word_in(w, text) for w in words) and not any(m.source == source for m in methods)), None)
+        return Rejected(f"I don't see {kind} among your payment methods") if kind else Unrecognised()
     if len(candidates) > 1:
         return Unrecognised()  # several fit ("my gift card" with two of them): the question lists them
     chosen = candidates[0]
     if chosen.id not in {a.id for a in allowed}:
         return Rejected(not_allowed_reason or f"{chosen.label()} can't be used for this")
     return Resolved(chosen.id)
+
+
+# A method named by its number: "gift card 1001003", "visa ending 9999", "card number 4821", "gift_card_1001003".
+METHOD_ID = re.compile(r"\b(gift_card|paypal|credit_card)_(\d+)\b")
+NUMBERED = re.compile(r"\b(gift ?card|card|visa|mastercard|amex|discover|ending|ends|digits)"
+                      r"(?:\s+(?:in|with|number|no\.?|is|of))*\s*#?\s*(\d{4,})\b")
+# Kinds named plainly; "card" alone is not one (a customer may call a gift card their card).
+KINDS = {"paypal": ("PayPal", ("paypal", "pay pal")), "credit_card": ("a credit card", ("credit card",)),
+         "gift_card": ("a gift card", ("gift card", "giftcard", "store credit", "website credit"))}
+
+
+def _not_theirs(text: str, methods: list[PaymentMethod]) -> str | None:
+    """The method the text names by id or number when none of the customer's methods has it: how to name it
+    ("gift card 1001003", "a card ending 9999"), else None."""
+    for source, number in METHOD_ID.findall(text):
+        if not any(m.id == f"{source}_{number}" for m in methods):
+            return "PayPal account " + number if source == "paypal" else f"{source.replace('_', ' ')} {number}"
+    for word, number in NUMBERED.findall(text):
+        if any((m.last_four and number.endswith(m.last_four)) or m.id.endswith(number) for m in methods):
+            continue
+        return f"gift card {number}" if word.startswith("gift") else f"a card ending {number[-4:]}"
+    return None
 
 
 def _named(text: str, methods: list[PaymentMethod], original_id: str | None) -> list[PaymentMethod]:
