@@ -31,6 +31,7 @@ def collect(spec: ProcessSpec, slot_name: str, step: str, needs: str | None = No
             mention = [*_as_list(frame.held[slot_name]), *_as_list(mention)]
         if mention is not None:
             asked = slot_name in frame.answered
+            replaced = slot_name in frame.corrected and _replaces(mention, frame.slots.get(slot_name))
             resolution = slot.resolve(mention, frame, state)
             if not isinstance(resolution, Resolved) and needs is not None and needs not in frame.results:
                 # Words like "the pending one" need the choices: load them, then read the words again.
@@ -52,6 +53,10 @@ def collect(spec: ProcessSpec, slot_name: str, step: str, needs: str | None = No
                 return update(state, frame, lines, events)
             if isinstance(resolution, Rejected) and resolution.hold:
                 frame = frame.with_(held={**frame.held, slot_name: mention})
+            elif isinstance(resolution, Rejected) and replaced:
+                # "Sorry, I meant #W…" naming one that can't be used: the old value is the one they just said
+                # they didn't mean, so it is forgotten and the question asked, never kept in the new one's place.
+                frame = frame.with_(slots=forget(spec, frame.slots, slot_name))
             # A value that does not fit is always refused; saying nothing usable counts only as an answer.
             if isinstance(resolution, Rejected) or asked:
                 reason = resolution.reason if isinstance(resolution, Rejected) else None
@@ -98,6 +103,16 @@ def _inferred(value, mention) -> bool:
 
 def _as_list(value) -> list:
     return value if isinstance(value, list) else [value]
+
+
+def _replaces(mention, old) -> bool:
+    """The mention is a new value instead of `old`, not one that adds to it ("also the lamp" carries the old)."""
+    return old is not None and not any(value in _as_list(mention) for value in _as_list(old))
+
+
+def forget(spec: ProcessSpec, slots: dict, name: str) -> dict:
+    """The slots without `name` and the slots that depend on it."""
+    return {k: v for k, v in _without_dependents(spec, slots, name).items() if k != name}
 
 
 def _without_dependents(spec: ProcessSpec, slots: dict, changed: str) -> dict:

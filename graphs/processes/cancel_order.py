@@ -33,6 +33,9 @@ REASONS = {
 }
 
 
+NOT_ELIGIBLE = "it can't be cancelled: only pending orders can"
+
+
 def resolve_reason(mention: JsonValue, frame: Frame, state: ConversationState) -> Resolution:
     text = str(mention).lower()
     for reason, words in REASONS.items():
@@ -82,7 +85,7 @@ SPEC = ProcessSpec(
     ),
     slots=(
         SlotSpec("order_id", "order_id", "the order to cancel, e.g. #W1234567", ask="ask_order",
-                 resolve=orders.resolve_order, choices=orders.order_choices(["pending"])),
+                 resolve=orders.resolver(["pending"], NOT_ELIGIBLE), choices=orders.order_choices(["pending"])),
         SlotSpec("reason", "reason", "why: 'no longer needed' or 'ordered by mistake'", ask="ask_reason",
                  resolve=resolve_reason,
                  choices=lambda f, s: [Choice(value=r, label=r, aliases=words) for r, words in REASONS.items()]),
@@ -92,7 +95,7 @@ SPEC = ProcessSpec(
         "assumed_order_id": "Your pending order is {order_id}, so I'm looking at that one.",
         "ask_order": "Which order would you like to cancel? These can still be cancelled:\n{choices}",
         "no_order_id": "None of your orders can be cancelled: only orders that haven't shipped yet (pending) can.",
-        "not_pending": "Order {order_id} is {status}, so it can't be cancelled: only pending orders can.",
+        "not_pending": f"Order {{order_id}} is {{status}}, so {NOT_ELIGIBLE}.",
         "ask_reason": "Why would you like to cancel it?\n{choices}",
         "confirm": "To confirm: cancel order {order_id} ({items}), reason: {reason}. The {total} paid with "
                    "{paid_with} will be refunded. Shall I go ahead (yes/no)?",
@@ -120,7 +123,7 @@ def graph(services: Services) -> RetailProcess:
     return (
         RetailProcess(SPEC, services)
         .choose_order(then=can_be_cancelled)
-        .say("not_pending", "not_pending")
+        .not_eligible("not_pending", "not_pending")
         .collect("ask_reason", "reason", then="confirm")
         .confirm_and_write("cancel", "cancel_pending_order",
                            lambda f, s: {"order_id": f.slots["order_id"], "reason": f.slots["reason"]},

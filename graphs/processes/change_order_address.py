@@ -17,6 +17,8 @@ from ...state.frames import Frame
 from ..retail import address_change, orders
 from ..retail.process import RetailProcess
 
+NOT_ELIGIBLE = "its address can't be changed any more: only a pending order's can"
+
 
 def facts(frame: Frame, state: ConversationState) -> dict:
     order = orders.maybe_order(frame)
@@ -56,7 +58,7 @@ SPEC = ProcessSpec(
     ),
     slots=(
         SlotSpec("order_id", "order_id", "the pending order, e.g. #W1234567", ask="ask_order",
-                 resolve=orders.resolve_order, choices=orders.order_choices(["pending"]),
+                 resolve=orders.resolver(["pending"], NOT_ELIGIBLE), choices=orders.order_choices(["pending"]),
                  default=orders.only_one(["pending"])),
         address_change.address_slot("the new shipping address: street, apartment/suite, city, state, zip",
                                     default_allowed=True),
@@ -66,7 +68,7 @@ SPEC = ProcessSpec(
         "assumed_order_id": "Your pending order is {order_id}, so I'm looking at that one.",
         "ask_order": "Which order should go to a new address?\n{choices}",
         "no_order_id": "None of your orders is pending, and only a pending order's address can be changed.",
-        "not_pending": "Order {order_id} is {status}, so its address can't be changed any more.",
+        "not_pending": f"Order {{order_id}} is {{status}}, so {NOT_ELIGIBLE}.",
         "ask_address": "What's the new shipping address (street, apartment or suite, city, state and zip code)?",
         "confirm": "To confirm: ship order {order_id} to {new_address} instead of {old_address}. Shall I go ahead "
                    "(yes/no)?",
@@ -85,7 +87,7 @@ def graph(services: Services) -> RetailProcess:
     return (
         RetailProcess(SPEC, services)
         .choose_order(then=is_pending)
-        .say("not_pending", "not_pending")
+        .not_eligible("not_pending", "not_pending")
         .collect("ask_address", "address", then=address_change.points_to_order)
         .call("load_reference", "get_order_details", address_change.reference_args, then="use_reference")
         .node("use_reference", address_change.use_reference, then="confirm")

@@ -19,6 +19,8 @@ from ...state.conversation import ConversationState
 from ..retail import item_change, orders
 from ..retail.process import RetailProcess
 
+NOT_ELIGIBLE = "its items can't be changed: only pending orders can"
+
 SPEC = ProcessSpec(
     name="change_order_items",
     description="Change items of a pending (not yet shipped) order to another variant of the same product",
@@ -46,13 +48,13 @@ SPEC = ProcessSpec(
         'for #W1234567 switch the shoes to size 10',
         'modify the item in my pending order to the blue one',
     ),
-    slots=item_change.slots("pending", "delivered"),
+    slots=item_change.slots("pending", "delivered", NOT_ELIGIBLE),
     facts=item_change.facts,
     templates={
-        "assumed_order_id": "Your pending order is {order_id}, so I'm looking at that one.",
+        "assumed_order_id": "Your {status} order is {order_id}, so I'm looking at that one.",
         "ask_order": "Which order would you like to change?\n{choices}",
         "no_order_id": "None of your orders is pending, and only pending orders can be changed.",
-        "not_pending": "Order {order_id} is {status}, so its items can't be changed: only pending orders can.",
+        "not_pending": f"Order {{order_id}} is {{status}}, so {NOT_ELIGIBLE}.",
         "delivered_instead": "Order {order_id} has already been delivered, so instead of changing it I can "
                              "exchange the items.",
         "ask_items": "Which items would you like to change? Please list all of them now: items can be changed "
@@ -63,8 +65,8 @@ SPEC = ProcessSpec(
         "ask_payment": "Here is the change:\n{change_list}\n{difference}. Which payment method should I use for "
                        "the difference?\n{choices}",
         "confirm": "To confirm the changes to order {order_id}:\n{change_list}\n{difference}, with {method}. "
-                   "After this the order can't be changed or cancelled any more, so is that every item you "
-                   "want to change? Shall I go ahead (yes/no)?",
+                   "After this the order can't be changed or cancelled any more, so no other item can be changed "
+                   "later. Shall I go ahead with exactly these changes (yes/no)?",
         "done": "Done: order {order_id} now has the new items.",
         "kept": "Okay, I haven't changed anything.",
         "rule": "I couldn't change the items: {error}.",
@@ -81,7 +83,7 @@ def graph(services: Services) -> RetailProcess:
     return (
         RetailProcess(SPEC, services)
         .choose_order(then=is_pending)
-        .say("not_pending", "not_pending")
+        .not_eligible("not_pending", "not_pending")
         .say("delivered_instead", "delivered_instead", then="hand_over")
         .node("hand_over", item_change.hand_over_to("exchange_items", "exchanging your items"))
         .collect("ask_items", "items", then="load_products")

@@ -22,6 +22,8 @@ from ...tools.backend.models import PaymentMethod
 from ..retail import orders, payments
 from ..retail.process import RetailProcess
 
+NOT_ELIGIBLE = "its payment can't be changed any more: only a pending order's can"
+
 
 def total(frame: Frame) -> float:
     return sum(p.amount for p in orders.the_order(frame).payment_history if p.transaction_type == "payment")
@@ -82,7 +84,7 @@ SPEC = ProcessSpec(
     ),
     slots=(
         SlotSpec("order_id", "order_id", "the pending order, e.g. #W1234567", ask="ask_order",
-                 resolve=orders.resolve_order, choices=orders.order_choices(["pending"]),
+                 resolve=orders.resolver(["pending"], NOT_ELIGIBLE), choices=orders.order_choices(["pending"]),
                  default=orders.only_one(["pending"])),
         SlotSpec("payment_method", "payment_method", "the new payment method (paypal, a credit card, a gift card)",
                  ask="ask_payment", resolve=resolve_method, choices=method_choices, depends_on=("order_id",)),
@@ -92,7 +94,7 @@ SPEC = ProcessSpec(
         "assumed_order_id": "Your pending order is {order_id}, so I'm looking at that one.",
         "ask_order": "Which order would you like to pay differently?\n{choices}",
         "no_order_id": "None of your orders is pending, and only a pending order's payment can be changed.",
-        "not_pending": "Order {order_id} is {status}, so its payment can't be changed any more.",
+        "not_pending": f"Order {{order_id}} is {{status}}, so {NOT_ELIGIBLE}.",
         "no_payment_method": "You have no other payment method that can pay the {total} of this order.",
         "ask_payment": "Order {order_id} ({total}) is paid with {current}. Which method would you like to use "
                        "instead?\n{choices}",
@@ -114,7 +116,7 @@ def graph(services: Services) -> RetailProcess:
     return (
         RetailProcess(SPEC, services)
         .choose_order(then=is_pending)
-        .say("not_pending", "not_pending")
+        .not_eligible("not_pending", "not_pending")
         .call("load_profile", "get_user_details", lambda f, s: {"user_id": s["customer"].user_id},
               then="ask_payment")
         .collect("ask_payment", "payment_method", then="confirm")

@@ -20,6 +20,8 @@ from ...state.conversation import ConversationState
 from ..retail import item_change, orders
 from ..retail.process import RetailProcess
 
+NOT_ELIGIBLE = "it can't be exchanged: only delivered orders can"
+
 SPEC = ProcessSpec(
     name="exchange_items",
     description="Exchange items of a delivered order for another variant (size, color, ...) of the same product",
@@ -50,13 +52,13 @@ SPEC = ProcessSpec(
         'i want to swap the lamp from order #W1234567 for the black one',
         'exchange the bookshelf to the glass version',
     ),
-    slots=item_change.slots("delivered", "pending"),
+    slots=item_change.slots("delivered", "pending", NOT_ELIGIBLE),
     facts=item_change.facts,
     templates={
-        "assumed_order_id": "Your delivered order is {order_id}, so I'm looking at that one.",
+        "assumed_order_id": "Your {status} order is {order_id}, so I'm looking at that one.",
         "ask_order": "Which order are the items from?\n{choices}",
         "no_order_id": "None of your orders is delivered, and only delivered orders can be exchanged.",
-        "not_delivered": "Order {order_id} is {status}, so it can't be exchanged: only delivered orders can.",
+        "not_delivered": f"Order {{order_id}} is {{status}}, so {NOT_ELIGIBLE}.",
         "pending_instead": "Order {order_id} hasn't shipped yet, so instead of an exchange I can change the items "
                            "on the order itself.",
         "ask_items": "Which items would you like to exchange? Please list all of them now: an order can be "
@@ -67,8 +69,8 @@ SPEC = ProcessSpec(
         "ask_payment": "Here is the change:\n{change_list}\n{difference}. Which payment method should I use for "
                        "the difference?\n{choices}",
         "confirm": "To confirm the exchange for order {order_id}:\n{change_list}\n{difference}, with {method}. "
-                   "An order can be exchanged only once, so is that every item you want to exchange? Shall I "
-                   "go ahead (yes/no)?",
+                   "An order can be exchanged only once, so no other item of it can be exchanged later. Shall I "
+                   "go ahead with exactly these items (yes/no)?",
         "done": "Done: the exchange for order {order_id} is requested. You'll get an email explaining how to send "
                 "the items back; no new order is needed.",
         "kept": "Okay, I haven't changed anything.",
@@ -86,7 +88,7 @@ def graph(services: Services) -> RetailProcess:
     return (
         RetailProcess(SPEC, services)
         .choose_order(then=order_state)
-        .say("not_delivered", "not_delivered")
+        .not_eligible("not_delivered", "not_delivered")
         .say("pending_instead", "pending_instead", then="hand_over")
         .node("hand_over", item_change.hand_over_to("change_order_items", "changing the items of your order"))
         .collect("ask_items", "items", then="load_products")

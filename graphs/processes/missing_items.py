@@ -29,6 +29,7 @@ from ..retail.items import pick_items
 from ..retail.process import RetailProcess
 
 SHIPPED = ("processed", "delivered")
+NOT_ELIGIBLE = "nothing can be missing from it: it hasn't shipped"
 RESOLUTIONS = {
     "refund": ("refund", "money back", "reimburse", "my money"),
     # not a bare "wait": "wait, do you have it in black?" is no answer
@@ -53,7 +54,9 @@ def items_in(frame: Frame, tracking_id: str) -> str:
 
 
 def resolve_items(mention: JsonValue, frame: Frame, state: ConversationState) -> Resolution:
-    return pick_items(orders.the_order(frame), mention)
+    order = orders.the_order(frame)
+    others = [o for o in orders.listed_orders(frame) if o.order_id != order.order_id]
+    return pick_items(order, mention, elsewhere=others)
 
 
 def resolve_resolution(mention: JsonValue, frame: Frame, state: ConversationState) -> Resolution:
@@ -68,6 +71,7 @@ def facts(frame: Frame, state: ConversationState) -> dict:
     values: dict = {}
     order = orders.maybe_order(frame)
     if order is not None:
+        values["status"] = orders.STATUS_WORDS.get(order.status, order.status)
         values["parcels"] = len({t for f in order.fulfillments for t in f.tracking_id})
         missing = [i for i in order.items if i.item_id in (frame.slots.get("items") or [])]
         values["missing"] = listing([i.name for i in missing])
@@ -137,7 +141,7 @@ SPEC = ProcessSpec(
     ),
     slots=(
         SlotSpec("order_id", "order_id", "the order with missing items", ask="ask_order",
-                 resolve=orders.resolve_order, choices=orders.order_choices(SHIPPED),
+                 resolve=orders.resolver(SHIPPED, NOT_ELIGIBLE), choices=orders.order_choices(SHIPPED),
                  default=orders.only_one(SHIPPED)),
         SlotSpec("items", "items", "which items are missing (names as the customer says them)", ask="ask_items",
                  resolve=resolve_items, multiple=True, depends_on=("order_id",),
@@ -156,7 +160,7 @@ SPEC = ProcessSpec(
         "ask_order": "I'm sorry to hear that. Which order is it about?\n{choices}",
         "assumed_order_id": "I'm sorry to hear that. I'm looking at your order {order_id}.",
         "no_order_id": "I don't see any shipped orders on your account, so nothing can be missing yet.",
-        "not_shipped": "Order {order_id} hasn't shipped yet, so nothing is missing: it's still being prepared.",
+        "not_shipped": f"Order {{order_id}} is {{status}}, so {NOT_ELIGIBLE}.",
         "split": "Your order was sent in {parcels} separate packages.",
         "in_transit": "The package with {contents} (tracking {tracking}, {carrier}) is still on its way and is "
                       "expected on {expected}. It should arrive by then.",
@@ -205,7 +209,7 @@ def graph(services: Services) -> RetailProcess:
     return (
         RetailProcess(SPEC, services)
         .choose_order(then=order_shipped)
-        .say("not_shipped", "not_shipped")
+        .not_eligible("not_shipped", "not_shipped")
         .call_many("track_parcels",
                    lambda f, s: [("get_shipment_status", {"tracking_id": t})
                                  for ff in orders.the_order(f).fulfillments for t in ff.tracking_id],

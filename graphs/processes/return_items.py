@@ -20,8 +20,10 @@ from ...state.conversation import ConversationState
 from ...state.frames import Choice, Frame
 from ...tools.backend.models import PaymentMethod
 from ..retail import orders, payments
-from ..retail.item_change import item_choices, resolve_items
+from ..retail.item_change import item_choices, items_resolver
 from ..retail.process import RetailProcess
+
+NOT_ELIGIBLE = "it can't be returned: only delivered orders can"
 
 
 def refund_methods(frame: Frame, state: ConversationState) -> list[PaymentMethod]:
@@ -97,10 +99,11 @@ SPEC = ProcessSpec(
     ),
     slots=(
         SlotSpec("order_id", "order_id", "the delivered order, e.g. #W1234567", ask="ask_order",
-                 resolve=orders.resolve_order, choices=orders.order_choices(["delivered"]),
+                 resolve=orders.resolver(["delivered"], NOT_ELIGIBLE), choices=orders.order_choices(["delivered"]),
                  default=orders.only_one(["delivered"])),
         SlotSpec("items", "items", "every item to return, by name as the customer says it", ask="ask_items",
-                 resolve=resolve_items, choices=item_choices, multiple=True, depends_on=("order_id",)),
+                 resolve=items_resolver(new_ids_follow=False), choices=item_choices, multiple=True,
+                 depends_on=("order_id",)),
         SlotSpec("refund_method", "payment_method", "where the refund goes: the original payment method or a "
                  "gift card", ask="ask_refund", resolve=resolve_refund, choices=refund_choices,
                  depends_on=("order_id",)),
@@ -110,7 +113,7 @@ SPEC = ProcessSpec(
         "assumed_order_id": "Your delivered order is {order_id}, so I'm looking at that one.",
         "ask_order": "Which order would you like to return items from?\n{choices}",
         "no_order_id": "None of your orders is delivered, and only delivered orders can be returned.",
-        "not_delivered": "Order {order_id} is {status}, so it can't be returned: only delivered orders can.",
+        "not_delivered": f"Order {{order_id}} is {{status}}, so {NOT_ELIGIBLE}.",
         "ask_items": "Which items would you like to return? Please list all of them.\n{choices}",
         "ask_refund": "Where should the refund go? It can go to the original payment method or a gift card:\n"
                       "{choices}",
@@ -132,7 +135,7 @@ def graph(services: Services) -> RetailProcess:
     return (
         RetailProcess(SPEC, services)
         .choose_order(then=is_delivered)
-        .say("not_delivered", "not_delivered")
+        .not_eligible("not_delivered", "not_delivered")
         .collect("ask_items", "items", then="ask_refund")
         .collect("ask_refund", "refund_method", then="confirm")
         .confirm_and_write("return", "return_delivered_order_items",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import JsonValue
 
-from ...nodes.process_spec import Resolution, SlotSpec, Unrecognised
+from ...nodes.process_spec import Resolution, Resolver, SlotSpec, Unrecognised
 from ...nodes.step import output_of, outputs_of
 from ...nodes.templates import money, numbered
 from ...state.conversation import ConversationState, TraceEvent
@@ -27,8 +27,19 @@ def product_calls(frame: Frame, state: ConversationState) -> list[tuple[str, dic
     return [("get_product_details", {"product_id": pid}) for pid in sorted(wanted)]
 
 
-def resolve_items(mention: JsonValue, frame: Frame, state: ConversationState) -> Resolution:
-    return pick_items(orders.the_order(frame), mention)
+def items_resolver(new_ids_follow: bool) -> Resolver:
+    """Which items of the order; `new_ids_follow`: the customer may give the new items' ids in the same words
+    (an exchange or item change), so an id not in the order is not refused for that alone."""
+
+    def resolve(mention: JsonValue, frame: Frame, state: ConversationState) -> Resolution:
+        order = orders.the_order(frame)
+        others = [o for o in orders.listed_orders(frame) if o.order_id != order.order_id]
+        return pick_items(order, mention, elsewhere=others, new_ids_follow=new_ids_follow)
+
+    return resolve
+
+
+resolve_items = items_resolver(new_ids_follow=True)
 
 
 def resolve_changes(mention: JsonValue, frame: Frame, state: ConversationState) -> Resolution:
@@ -66,11 +77,12 @@ def item_choices(frame: Frame, state: ConversationState) -> list[Choice]:
     return [Choice(value=i.item_id, label=item_label(i), aliases=(i.name,)) for i in orders.the_order(frame).items]
 
 
-def slots(status: str, other: str) -> tuple[SlotSpec, ...]:
-    """`status`: the orders this process is for; `other`: the status it hands over to the other process."""
+def slots(status: str, other: str, refusal: str) -> tuple[SlotSpec, ...]:
+    """`status`: the orders this process is for; `other`: the status it hands over to the other process;
+    `refusal`: why an order of any other status can't be used ("… only delivered orders can")."""
     return (
         SlotSpec("order_id", "order_id", "the order whose items change, e.g. #W1234567", ask="ask_order",
-                 resolve=orders.resolve_order, choices=orders.order_choices((status, other)),
+                 resolve=orders.resolver((status, other), refusal), choices=orders.order_choices((status, other)),
                  default=orders.only_one([status], otherwise=[other])),
         SlotSpec("items", "items", "every item to change, by name as the customer says it", ask="ask_items",
                  resolve=resolve_items, choices=item_choices, multiple=True, depends_on=("order_id",)),
@@ -84,8 +96,10 @@ def slots(status: str, other: str) -> tuple[SlotSpec, ...]:
 
 def facts(frame: Frame, state: ConversationState) -> dict:
     order = orders.maybe_order(frame)
-    if order is None:
-        return {}
+    if order is None or order.order_id != frame.slots.get("order_id"):
+        # an order assumed or described, not loaded yet: its status as listed
+        listed = next((o for o in orders.listed_orders(frame) if o.order_id == frame.slots.get("order_id")), None)
+        return {"status": orders.STATUS_WORDS.get(listed.status, listed.status)} if listed else {}
     values = {"status": orders.STATUS_WORDS.get(order.status, order.status)}
     chosen = frame.slots.get("items") or []
     if chosen and "load_products" in frame.results:

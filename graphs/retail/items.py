@@ -134,16 +134,26 @@ def mentions_of(order: Order, text: str) -> list[tuple[int, list[int]]]:
     return sorted(found)
 
 
-def pick_items(order: Order, mention: JsonValue) -> Resolution:
+def pick_items(order: Order, mention: JsonValue, elsewhere: Iterable[Order] = (),
+               new_ids_follow: bool = False) -> Resolution:
     """The item ids the customer means (duplicates allowed), in the order they said them.
 
     A list starting with item ids is a change to items already chosen: "also the lamp" adds,
     "not the lamp" / "without the lamp" removes, "just the shoes" narrows, "the backpack instead of
-    the t-shirt" swaps."""
+    the t-shirt" swaps.
+
+    An item named that is not in this order (an item id, or a product of `elsewhere`, the customer's other
+    orders) is refused with where it is, never dropped while the rest goes ahead. With `new_ids_follow`
+    (an exchange or item change, where the text may give the new item's id) an unknown id counts only if it
+    is another order's item or nothing else was picked."""
     values = mention if isinstance(mention, list) else [mention]
     in_order = {it.item_id for it in order.items}
     chosen = [str(v) for v in values if ITEM_ID.fullmatch(str(v)) and str(v) in in_order]
     texts = [str(v) for v in values if not (ITEM_ID.fullmatch(str(v)) and str(v) in in_order)]
+    # An id alone next to the customer's words was chosen earlier ("also the lamp" carries the choice so far):
+    # if the order has changed since, it is void, not something they named now.
+    said = texts if all(ITEM_ID.fullmatch(t) for t in texts) else [t for t in texts if not ITEM_ID.fullmatch(t)]
+    foreign = _not_in_order(order, said, list(elsewhere), strict_ids=not new_ids_follow)
     unclear: list[str] = []
     if not chosen:  # a fresh choice, perhaps in two goes: "the t-shirt" … "both"
         texts = [" ".join(texts)] if texts else []
@@ -158,11 +168,51 @@ def pick_items(order: Order, mention: JsonValue) -> Resolution:
             chosen = _named(order, text, [], unclear) or chosen
         else:
             chosen += _named(order, text, chosen, unclear)
+    if foreign and (foreign[1] or not chosen):
+        return Rejected(foreign[0])
     if unclear:
         same = [item_label(it) for it in order.items if it.name in unclear]
         return Rejected(f"your order has more than one {listing(sorted(set(unclear)))} ({'; '.join(same)}); "
                         "tell me which one, or say both", hold=True)
     return Resolved(chosen) if chosen else Unrecognised()
+
+
+def _not_in_order(order: Order, texts: list[str], elsewhere: list[Order], strict_ids: bool
+                  ) -> tuple[str, bool] | None:
+    """What the texts name that is not in the order, said for the customer, and whether it counts even
+    next to items of the order (an id another order has, a product only another order has, or any unknown
+    id when `strict_ids`); None if everything named is in the order."""
+    text = " ".join(texts)
+    in_order = {it.item_id for it in order.items}
+    other_ids = {it.item_id: o.order_id for o in elsewhere for it in o.items}
+    unknown = [i for i in dict.fromkeys(ITEM_ID.findall(text)) if i not in in_order]
+    if unknown:
+        where = sorted({other_ids[i] for i in unknown if i in other_ids})
+        found = f"I can't find item {listing(unknown)} in order {order.order_id}" + (
+            f" (it's in your order {listing(where)})" if where else "")
+        return found, strict_ids or bool(where)
+    names = {it.name for it in order.items}
+    option_words = {w for it in order.items for value in it.options.values() for w in _tokens(value)}
+    taken = option_words | {w for n in names for w in _tokens(n)}
+    heads = [_tokens(it.name)[-1] for o in [order, *elsewhere] for it in o.items]
+    products: dict[str, list[str]] = {}
+    for other in elsewhere:
+        for item in other.items:
+            # "a laptop compartment" names an option of this order's backpack, not the other order's Laptop;
+            # "Water Bottle" inside "Water Bottle Holder" names this order's item
+            if item.name in names or set(_tokens(item.name)) <= taken:
+                continue
+            head = _tokens(item.name)[-1]
+            # "the kettle" for the Electric Kettle, when no other product is a kettle and no word of this order's
+            named = _has_phrase(item.name, text) or (
+                len(head) >= 4 and head not in taken and heads.count(head) == 1 and _has_phrase(head, text))
+            if named and other.order_id not in products.setdefault(item.name, []):
+                products[item.name].append(other.order_id)
+    if not products:
+        return None
+    where = sorted({o for ids in products.values() for o in ids})
+    return (f"there's no {listing(sorted(products))} in order {order.order_id} (you ordered "
+            f"{'it' if len(products) == 1 else 'them'} in {listing(where)})"), True
 
 
 def _remove(chosen: list[str], gone: list[str]) -> list[str]:

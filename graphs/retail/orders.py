@@ -109,6 +109,31 @@ def resolve_order(mention: JsonValue, frame: Frame, state: ConversationState) ->
     return Resolved(order_id)
 
 
+def resolver(statuses: Iterable[str] | None, refusal: str = "") -> Callable[..., Resolution]:
+    """`resolve_order` for a process that can only use orders of `statuses`. When the customer's orders are
+    already listed, an order of another status is refused at once with the reason ("order #W… is shipped,
+    so `refusal`"), so it is never announced as "the one I'm looking at"; otherwise the process checks
+    the status once the order is loaded (`RetailProcess.not_eligible`)."""
+    wanted = set(statuses) if statuses is not None else None
+
+    def resolve(mention: JsonValue, frame: Frame, state: ConversationState) -> Resolution:
+        resolution = resolve_order(mention, frame, state)
+        if wanted is None or not isinstance(resolution, Resolved):
+            return resolution
+        order = next((o for o in listed_orders(frame) if o.order_id == resolution.value), None)
+        if order is not None and order.status not in wanted:
+            return Rejected(f"order {order.order_id} is {STATUS_WORDS.get(order.status, order.status)}, so {refusal}")
+        return resolution
+
+    return resolve
+
+
+def refused_before(frame: Frame) -> bool:
+    """The customer named an order this process had to refuse: from then on the order is asked, never
+    assumed, so another order never takes the place of the one they named without them choosing it."""
+    return frame.attempts.get("order_id", 0) > 0
+
+
 def maybe_order(frame: Frame, step: str = "load_order") -> Order | None:
     result = output_of(frame, step, OrderResult)
     return result.order if result else None
@@ -127,6 +152,8 @@ def only_one(statuses: Iterable[str], otherwise: Iterable[str] = (), step: str =
     wanted, second = set(statuses), set(otherwise)
 
     def default(frame: Frame, state: ConversationState) -> JsonValue | None:
+        if refused_before(frame):
+            return None
         listed = listed_orders(frame, step)
         fitting = [o.order_id for o in listed if o.status in wanted]
         if not fitting:
