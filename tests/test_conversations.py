@@ -13,6 +13,8 @@ from procall.evals.fake_llm import PromptReadingChatModel
 
 FOLDER = Path(__file__).parent / "conversations"
 CONVERSATIONS = load([FOLDER])
+# "cancel_order_more: a shipped order cannot be cancelled": `-k cancel_order` picks a file's conversations
+IDS = [f"{Path(c.source).stem}: {c.name}" for c in CONVERSATIONS]
 
 
 def test_there_are_enough_conversations():
@@ -35,13 +37,13 @@ def llm_runner():
     runner.close()
 
 
-@pytest.mark.parametrize("conversation", CONVERSATIONS, ids=[c.name for c in CONVERSATIONS])
+@pytest.mark.parametrize("conversation", CONVERSATIONS, ids=IDS)
 def test_local_understanding(conversation, local_runner):
     outcome = local_runner.run(conversation)
     assert outcome.passed, report([outcome], verbose=True)
 
 
-@pytest.mark.parametrize("conversation", CONVERSATIONS, ids=[c.name for c in CONVERSATIONS])
+@pytest.mark.parametrize("conversation", CONVERSATIONS, ids=IDS)
 def test_fake_llm_understanding(conversation, llm_runner):
     outcome = llm_runner.run(conversation)
     assert outcome.passed, report([outcome], verbose=True)
