@@ -9,14 +9,23 @@ types. This builder adds what every process shares:
   process, or put another frame on top hands control back to the router (END);
 - after every tool step, a `failed` path for errors about the system rather than the request
   (timeouts, outages, refusals by the gateway), so a process only branches on business outcomes.
+
+In the router a process is one node (`router_node`): the compiled subgraph is what LangGraph draws
+inside the router and Studio shows, and its steps run in the router's step, one after another in
+this thread (`run`), with the same nodes, edges and state updates. A nested graph run per process
+(its own loop, executor threads and checkpoints of the whole state) cost more than all the steps'
+work; a process never pauses mid-way (only `listen` interrupts), so nothing needs its own checkpoint.
 """
 
 from __future__ import annotations
 
+import inspect
 import typing
 from collections.abc import Callable
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
+from langgraph.errors import GraphRecursionError, InvalidUpdateError
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
@@ -28,11 +37,29 @@ from ..nodes.failure import failed
 from ..nodes.process_spec import ProcessSpec
 from ..nodes.say import Extra, say
 from ..nodes.services import Services
-from ..state.conversation import ConversationState
+from ..state.conversation import REDUCERS, STATE_KEYS, ConversationState
 from ..state.stack import top
 
 Router = Callable[[ConversationState], str]
 Then = str | Router
+DEFAULT_RECURSION_LIMIT = 25  # LangGraph's default steps per graph run
+
+
+class Step:
+    """One node of a process as `run` calls it: its action and where it leads (a node name, END, or a
+    router choosing one from the state after the action)."""
+
+    def __init__(self, action: Callable[..., Any], then: Then = END):
+        self.action = action
+        self.then = then
+        # LangGraph passes the run's config to a node with a `config` parameter; so does `run`.
+        self.takes_config = "config" in inspect.signature(action).parameters
+
+    def __call__(self, state: ConversationState, config: RunnableConfig) -> dict | None:
+        return self.action(state, config=config) if self.takes_config else self.action(state)
+
+    def next(self, state: ConversationState) -> str:
+        return self.then if isinstance(self.then, str) else self.then(state)
 
 def _targets(router: Router) -> list[str]:
     hint = typing.get_type_hints(router).get("return")
@@ -57,6 +84,7 @@ class ProcessGraph:
         self.graph = StateGraph(ConversationState)
         self.graph.add_node("enter", enter)
         self.graph.add_edge(START, "enter")
+        self.plan: dict[str, Step] = {"enter": Step(enter)}  # the same nodes and edges, for `run`
         self._first: str | None = None
         self._resumable: list[str] = []
         self.steps: list[str] = []
@@ -143,17 +171,21 @@ class ProcessGraph:
         self.graph.add_node(step, action)
         self.steps.append(step)
         if failures and "failed" not in self.graph.nodes:  # only processes that call tools can fail that way
-            self.graph.add_node("failed", failed(self.spec, self.services))
+            handle = failed(self.spec, self.services)
+            self.graph.add_node("failed", handle)
             self.graph.add_edge("failed", END)
+            self.plan["failed"] = Step(handle)
         if self._first is None:
             self._first = step
         if resumable:
             self._resumable.append(step)
         if then is None:
             self.graph.add_edge(step, END)
+            self.plan[step] = Step(action)
             return
         route, path = self._route(step, then, failures, targets)
         self.graph.add_conditional_edges(step, route, path)
+        self.plan[step] = Step(action, route)
 
     def _route(self, step: str, then: Then, failures: bool, targets: list[str] | None):
         name = self.spec.name
@@ -188,4 +220,46 @@ class ProcessGraph:
                 return step if step in resumable else first
 
             self.graph.add_conditional_edges("enter", resume, [first, *resumable])
+            self.plan["enter"] = Step(enter, resume)
         return self.graph.compile(checkpointer=checkpointer, name=self.spec.name)
+
+    # -- running inside the router -----------------------------------------------------
+
+    def router_node(self) -> Callable[[ConversationState, RunnableConfig], dict]:
+        """The process as a node of the router graph."""
+        subgraph = self.compile()
+        run = self.run
+
+        def process(state: ConversationState, config: RunnableConfig) -> dict:
+            # LangGraph finds `subgraph` among this function's nonlocals, so it is drawn inside the router
+            # and shown in Studio; `run` runs its steps.
+            return run(state, config, subgraph)
+
+        process.__name__ = self.spec.name
+        return process
+
+    def run(self, state: ConversationState, config: RunnableConfig, subgraph: CompiledStateGraph) -> dict:
+        """Run the subgraph's steps from `enter` to END, as LangGraph would, in this thread: each step sees
+        the state with the updates of the steps before it (reducers applied), each edge chooses from the
+        state after its step. Returns only what changed; a key with a reducer returns its updates, for the
+        router to reduce once (no copy of the whole message history)."""
+        values = dict(state)
+        changed: dict[str, Any] = {}
+        limit = (config or {}).get("recursion_limit", DEFAULT_RECURSION_LIMIT)
+        node = "enter"
+        for _ in range(limit):
+            step = self.plan[node]
+            update = step(values, config)
+            for key, value in (update or {}).items():
+                if key not in STATE_KEYS:
+                    raise InvalidUpdateError(f"process {subgraph.name}, step {node}: unknown state key {key!r}")
+                reducer = REDUCERS.get(key)
+                if reducer is None:
+                    values[key] = changed[key] = value
+                else:
+                    values[key] = reducer(values.get(key) or [], value)
+                    changed[key] = [*changed.get(key, []), *(value if isinstance(value, list) else [value])]
+            node = step.next(values)
+            if node == END:
+                return changed
+        raise GraphRecursionError(f"process {subgraph.name} took more than {limit} steps without ending")

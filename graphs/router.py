@@ -40,7 +40,7 @@ def build_router(services: Services, understander: Understander, *, fallback: Un
     graph.add_node("settle", make_settle(catalogue))
     graph.add_node("respond", respond)
     for name, process in processes.items():
-        graph.add_node(name, process.compile())  # a subgraph: drawn, shown in Studio, checkpointed with the parent
+        graph.add_node(name, process.router_node())  # a subgraph: drawn, shown in Studio (see ProcessGraph.run)
         graph.add_edge(name, "settle")
     graph.add_edge(START, "greet")
     graph.add_edge("greet", "listen")
