@@ -30,6 +30,7 @@ from .nodes.services import Services
 from .runtime import checkpointer_for, make_gateway, make_understander, open_backend
 from .state import Customer, Frame, TraceEvent, Utterance
 from .tools.gateway.faults import FaultPlan
+from .transcript import Transcript
 
 
 class Reply(BaseModel):
@@ -67,6 +68,7 @@ class Assistant:
         self.graph = build_router(self.services, setup.primary, fallback=setup.fallback, shortcut=setup.shortcut,
                                   checkpointer=self.checkpointer, processes=processes)
         self.deliveries = DeliveryLog(self.checkpointer)
+        self.transcript = Transcript(self.checkpointer)  # every message; the state keeps the last few
 
     def use_store(self, backend: Any) -> None:
         """Point this assistant at another store (evals run each conversation on a fresh copy).
@@ -86,18 +88,20 @@ class Assistant:
         turn is finished first and its lines come first in the reply: the new message is read
         against the conversation as the finished turn left it, never taken as its answer."""
         config = self._config(thread_id)
-        untold = self._untold(thread_id, config)
+        snapshot = self.graph.get_state(config)  # the one read of the saved state before the turn
+        untold = self._untold(thread_id, config, snapshot)
         durability = self.settings.durability
-        if not self.graph.get_state(config).interrupts:
+        if snapshot.metadata is None:
             self.graph.invoke({"messages": []}, config, durability=durability)  # a new conversation: greet, wait
-        # The message is saved before anything acts on it ("sync" stops after the listen step only once
-        # its checkpoint is written), so a crash later in the turn finishes this message's turn on
-        # restart instead of losing the message after its write ran. The rest of the turn runs with the
-        # configured durability: memoised steps and idempotent writes make its replay safe.
-        self.graph.invoke(Command(resume=customer_message(text)), config, durability="sync",
+        # The message is saved before anything acts on it (a run stopped after the listen step returns
+        # only once its checkpoint is written, "exit" writing just that one), so a crash later in the turn
+        # finishes this message's turn on restart instead of losing the message after its write ran. The
+        # rest of the turn runs with the configured durability: memoised steps and idempotent writes make
+        # its replay safe.
+        self.graph.invoke(Command(resume=customer_message(text)), config, durability="exit",
                           interrupt_after=["listen"])
-        self.graph.invoke(None, config, durability=durability)
-        return self._handed_out(thread_id, config, untold)
+        values = self.graph.invoke(None, config, durability=durability)  # the state the turn ended with
+        return self._handed_out(thread_id, config, untold, values=values)
 
     def resume(self, thread_id: str) -> Reply | None:
         """After a restart, before the customer says anything: finish a turn that was cut off and
@@ -108,9 +112,9 @@ class Assistant:
             return None
         return self._handed_out(thread_id, config, None, untold)
 
-    def _untold(self, thread_id: str, config: dict) -> Reply | None:
+    def _untold(self, thread_id: str, config: dict, snapshot: Any = None) -> Reply | None:
         """Finish a cut-off turn; return the lines of the last turn if the caller never got them."""
-        snapshot = self.graph.get_state(config)
+        snapshot = snapshot if snapshot is not None else self.graph.get_state(config)
         # Between turns a conversation always waits in listen's interrupt (the router has no end),
         # so a saved conversation that is not waiting there was cut off. (`next` is no test: after a
         # stop right when a step's writes were saved, it is empty although the turn is not over.)
@@ -133,18 +137,22 @@ class Assistant:
         lines = said.lines or [Utterance(key="conversation.not_understood", text=said.text)]
         return said.model_copy(update={"lines": [lead, *lines], "text": f"{lead.text}\n{said.text}"})
 
-    def _handed_out(self, thread_id: str, config: dict, untold: Reply | None, reply: Reply | None = None) -> Reply:
-        """This turn's reply (after the lines of a cut-off turn, if any), recorded as handed out."""
-        reply = reply or self._reply(config)
+    def _handed_out(self, thread_id: str, config: dict, untold: Reply | None, reply: Reply | None = None,
+                    values: dict | None = None) -> Reply:
+        """This turn's reply (after the lines of a cut-off turn, if any), recorded as handed out. `values`: the
+        state the turn ended with, as the graph returned it (not read again)."""
+        values = values if values is not None else self.graph.get_state(config).values
+        reply = reply or self._reply(config, values)
         if untold is not None:
             reply = reply.model_copy(update={"lines": [*untold.lines, *reply.lines],
                                              "text": f"{untold.text}\n{reply.text}",
                                              "trace": [*untold.trace, *reply.trace]})
-        self.deliveries.mark(thread_id, self.graph.get_state(config).values.get("turn") or 0)
+        self.transcript.record(thread_id, values.get("messages") or [])
+        self.deliveries.mark(thread_id, values.get("turn") or 0)
         return reply
 
-    def _reply(self, config: dict) -> Reply:
-        values = self.graph.get_state(config).values
+    def _reply(self, config: dict, values: dict | None = None) -> Reply:
+        values = values if values is not None else self.graph.get_state(config).values
         messages = values.get("messages") or []
         last = next((m for m in reversed(messages) if isinstance(m, AIMessage)), None)
         stack = values.get("stack") or []
@@ -170,8 +178,7 @@ class Assistant:
 
     def view(self, thread_id: str) -> ConversationView:
         values = self.graph.get_state(self._config(thread_id)).values
-        messages = [("customer" if isinstance(m, HumanMessage) else "assistant", str(m.content))
-                    for m in values.get("messages") or [] if isinstance(m, (HumanMessage, AIMessage))]
+        messages = self.transcript.lines(thread_id, values.get("messages") or [])
         return ConversationView(thread_id=thread_id, messages=messages, customer=values.get("customer"),
                                 stack=values.get("stack") or [], handed_off=bool(values.get("handed_off")),
                                 turn=values.get("turn") or 0)

@@ -32,9 +32,10 @@ class Settings(BaseSettings):
                                                                   "locally instead of failing the turn")
     role: Literal["customer", "agent", "admin"] = "customer"
     durability: Literal["sync", "async", "exit"] = Field(
-        default="async", description="when conversation checkpoints are written: after every step (sync/async), "
-                                     "or once per turn (exit: faster; a crash repeats the turn, idempotent writes "
-                                     "keep that safe)")
+        default="exit", description="when conversation checkpoints are written after the customer's message is "
+                                    "saved: once at the end of the turn (exit: a crash repeats the rest of the turn, "
+                                    "memoised steps and idempotent writes keep that safe), or after every step "
+                                    "(sync/async: several times the cost of a turn)")
     gateway_policy: Path | None = Field(default=None, description="a gateway policy YAML (default: the packaged one)")
     cache_dir: Path | None = Field(default=None, description="where the trained intent classifier is cached "
                                                             "(default: <home>/cache)")

@@ -50,6 +50,10 @@ def sqlite_checkpointer(path: str | Path) -> SqliteSaver:
         conn.execute("PRAGMA journal_mode=WAL")
         saver = SqliteSaver(conn, serde=serializer())
         saver.setup()
+    # In WAL mode, NORMAL syncs at WAL checkpoints, not at every commit: a killed program loses no
+    # committed checkpoint (the OS has the WAL), only a power cut may lose the last turns' checkpoints,
+    # and a write those turns made is then found by its idempotency key when the turn is said again.
+    conn.execute("PRAGMA synchronous=NORMAL")
     return saver
 
 

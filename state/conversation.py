@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import typing
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
@@ -42,8 +44,21 @@ class TraceEvent(BaseModel):
     detail: str | None = None
 
 
+# Messages kept in the state: what understanding and the processes read (the last few turns; the LLM
+# prompt uses 6). Every checkpoint stores the whole state, so an unbounded history made each turn's
+# checkpoints, and the turn, grow with the conversation; the full record is the transcript
+# (procall/transcript.py) and the audit log.
+KEPT_MESSAGES = 20
+
+
+def recent_messages(left: list[AnyMessage], right: list[AnyMessage] | AnyMessage) -> list[AnyMessage]:
+    """`add_messages` (append, or replace by id), then only the last KEPT_MESSAGES."""
+    merged = add_messages(left, right)
+    return merged[-KEPT_MESSAGES:] if len(merged) > KEPT_MESSAGES else merged
+
+
 class ConversationState(TypedDict, total=False):
-    messages: Annotated[list[AnyMessage], add_messages]
+    messages: Annotated[list[AnyMessage], recent_messages]
     customer: Customer | None
     stack: list[Frame]
     understanding: Understanding | None   # of the latest customer message
@@ -57,8 +72,17 @@ class ConversationState(TypedDict, total=False):
 
 class RouterInput(TypedDict, total=False):
     """What a caller may pass in: optionally a first customer message."""
-    messages: Annotated[list[AnyMessage], add_messages]
+    messages: Annotated[list[AnyMessage], recent_messages]
 
+
+def _reducers(schema: type) -> dict[str, Callable[[Any, Any], Any]]:
+    hints = typing.get_type_hints(schema, include_extras=True)
+    return {key: hint.__metadata__[-1] for key, hint in hints.items()
+            if getattr(hint, "__metadata__", None) and callable(hint.__metadata__[-1])}
+
+
+STATE_KEYS = frozenset(ConversationState.__annotations__)
+REDUCERS = _reducers(ConversationState)  # the keys whose updates are reduced (messages), not replaced
 
 
 def status_of(state: ConversationState) -> Literal["idle", "in_process", "handed_off"]:

@@ -23,6 +23,7 @@ import json
 import os
 import random
 import shutil
+import threading
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,13 +81,15 @@ def template(tmp_path_factory) -> Path:
 def _say_yes_and_die(home: Path, point: int, durability: str, log: Path | None) -> None:
     """In the forked child: say "yes" and die at boundary number `point` (never, if 0)."""
     seen: list[str] = []
+    lock = threading.Lock()  # LangGraph may save a checkpoint and its pending writes from two threads at once
 
     def boundary(name: str) -> None:
-        seen.append(name)
-        if log is not None:
-            log.write_text(json.dumps(seen))
-        if len(seen) == point:
-            os._exit(KILLED)
+        with lock:
+            seen.append(name)
+            if log is not None:
+                log.write_text(json.dumps(seen))
+            if len(seen) == point:
+                os._exit(KILLED)
 
     saver = sqlite_checkpointer(_settings(home).checkpoints_path)
     for method in ("put", "put_writes"):

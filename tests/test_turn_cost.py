@@ -1,0 +1,172 @@
+"""What a customer message costs, counted (never timed): checkpoints written, state reads, graph runs, and
+how much of the conversation every checkpoint carries. And that running a process inside the router's
+step changes nothing but the cost."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from langgraph.pregel import Pregel
+
+from procall import Assistant
+from procall.cli.demo import SCRIPT
+from procall.config import Settings
+from procall.evals.conversations.format import load
+from procall.graphs.process import ProcessGraph
+from procall.runtime import sqlite_checkpointer
+from procall.state.conversation import KEPT_MESSAGES
+from procall.tools.backend.stores import create_store
+
+CONVERSATIONS = Path(__file__).parent / "conversations"
+IDENTIFIED = "Hi, it's mia.castillo@example.com"
+CYCLE = ("What's the status of my order #W1001001?", "thanks!")  # the same work every time
+
+
+class Counts:
+    def __init__(self, bot: Assistant, monkeypatch):
+        self.puts = self.put_writes = self.reads = self.runs = 0
+        saver = bot.checkpointer
+        real_put, real_put_writes, real_get_state = saver.put, saver.put_writes, bot.graph.get_state
+
+        def put(*args, **kwargs):
+            self.puts += 1
+            return real_put(*args, **kwargs)
+
+        def put_writes(*args, **kwargs):
+            self.put_writes += 1
+            return real_put_writes(*args, **kwargs)
+
+        def get_state(*args, **kwargs):
+            self.reads += 1
+            return real_get_state(*args, **kwargs)
+
+        real_stream = Pregel.stream
+
+        def stream(graph, *args, **kwargs):  # every graph run, a nested one too
+            self.runs += 1
+            yield from real_stream(graph, *args, **kwargs)
+
+        monkeypatch.setattr(saver, "put", put)
+        monkeypatch.setattr(saver, "put_writes", put_writes)
+        monkeypatch.setattr(bot.graph, "get_state", get_state)
+        monkeypatch.setattr(Pregel, "stream", stream)
+
+    def reset(self) -> tuple[int, int, int, int]:
+        counts = (self.puts, self.put_writes, self.reads, self.runs)
+        self.puts = self.put_writes = self.reads = self.runs = 0
+        return counts
+
+
+def test_a_message_is_two_graph_runs_two_checkpoints_and_one_state_read(assistant, monkeypatch):
+    """The message is saved (one checkpoint), the rest of the turn runs (one checkpoint, the interrupt's
+    pending write); no process runs a graph of its own, and `send` reads the saved state once."""
+    assistant.send("demo", SCRIPT[0])  # a new conversation also greets: not counted
+    counts = Counts(assistant, monkeypatch)
+    for text in SCRIPT[1:]:
+        assistant.send("demo", text)
+        puts, put_writes, reads, runs = counts.reset()
+        assert (puts, reads, runs) == (2, 1, 2), (text, puts, reads, runs)
+        assert put_writes <= 1, text
+
+
+def test_every_process_is_drawn_inside_the_router(assistant):
+    """Studio and `procall draw` show each process's steps inside the router (a router node that ran its
+    process in a graph run of its own, or one LangGraph did not see as a subgraph, would not)."""
+    nodes = set(assistant.graph.get_graph(xray=True).nodes)
+    processes = set(assistant.graph.nodes) - {"__start__", "greet", "listen", "understand", "apply", "settle",
+                                               "respond"}
+    assert len(processes) >= 15
+    for name in processes:
+        assert f"{name}:enter" in nodes, name
+    assert {"cancel_order:confirm", "cancel_order:cancel", "identify_customer:enter"} <= nodes
+
+
+def _nested_assistant(home: Path, monkeypatch) -> Assistant:
+    """The router as LangGraph runs it with each process compiled as a subgraph node."""
+    with monkeypatch.context() as patch:
+        patch.setattr(ProcessGraph, "router_node", lambda self: self.compile())
+        return Assistant(Settings(home=home))
+
+
+def _said(bot: Assistant, thread: str, text: str) -> tuple:
+    reply = bot.send(thread, text)
+    values = bot.graph.get_state(bot._config(thread)).values
+    return (reply.text, [u.key for u in reply.lines], reply.trace, reply.asking,
+            [f.model_dump() for f in values.get("stack") or []], values.get("customer"))
+
+
+def test_a_process_runs_inside_the_router_step_exactly_as_its_subgraph_would(tmp_path, monkeypatch):
+    scripts = {"demo": SCRIPT} | {f"c{n}": [t.customer for t in c.turns]
+                                  for n, c in enumerate(load([CONVERSATIONS])[::12])}
+    inline = Assistant(Settings(home=tmp_path / "inline"))
+    nested = _nested_assistant(tmp_path / "nested", monkeypatch)
+    try:
+        assert inline.graph.nodes["cancel_order"].subgraphs and nested.graph.nodes["cancel_order"].subgraphs
+        assert inline.graph.nodes["cancel_order"].bound is not nested.graph.nodes["cancel_order"].bound
+        for thread, script in scripts.items():
+            for bot in (inline, nested):  # every script on a fresh store
+                old = bot.backend
+                bot.use_store(create_store(bot.settings.home / "stores" / f"{thread}.db"))
+                old.close()
+            for text in script:
+                assert _said(inline, thread, text) == _said(nested, thread, text), (thread, text)
+    finally:
+        inline.close()
+        nested.close()
+
+
+def _checkpoint_bytes(path: Path, thread: str) -> int:
+    with sqlite3.connect(path) as conn:
+        (saved,) = conn.execute("SELECT coalesce(sum(length(checkpoint) + length(metadata)), 0) FROM checkpoints "
+                                "WHERE thread_id = ?", (thread,)).fetchone()
+        (writes,) = conn.execute("SELECT coalesce(sum(length(value)), 0) FROM writes WHERE thread_id = ?",
+                                 (thread,)).fetchone()
+    return saved + writes
+
+
+def test_a_long_conversation_stores_the_same_per_turn_and_shows_every_message(assistant):
+    """Every checkpoint holds the whole state: with the messages bounded, a turn late in a long conversation
+    stores no more than the same turn early on, and the transcript still shows the whole conversation."""
+    path = assistant.settings.checkpoints_path
+    assistant.send("long", IDENTIFIED)
+    grown = []
+    for _ in range(24):
+        before = _checkpoint_bytes(path, "long")
+        for text in CYCLE:
+            assistant.send("long", text)
+        grown.append(_checkpoint_bytes(path, "long") - before)
+    early, late = grown[4], grown[-1]
+    assert late <= early * 1.05, grown
+    values = assistant.graph.get_state(assistant._config("long")).values
+    assert len(values["messages"]) == KEPT_MESSAGES
+    view = assistant.view("long").messages
+    assert len(view) == 1 + 2 * (1 + 2 * len(grown))  # the greeting, then a question and an answer per turn
+    assert view[1] == ("customer", IDENTIFIED) and view[-2] == ("customer", CYCLE[-1])
+    assert [who for who, _ in view[1:]] == ["customer", "assistant"] * (1 + 2 * len(grown))
+
+
+def test_the_checkpointer_commits_without_waiting_for_the_disk(tmp_path):
+    """WAL with synchronous=NORMAL: a commit is not an fsync; a killed program still loses nothing
+    committed (tests/test_crash_recovery.py kills it around every checkpoint)."""
+    saver = sqlite_checkpointer(tmp_path / "c.db")
+    try:
+        assert saver.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert saver.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    finally:
+        saver.conn.close()
+
+
+@pytest.mark.parametrize("durability", ["exit", "async"])
+def test_the_turn_is_the_same_whatever_the_durability(tmp_path, durability):
+    """Durability changes when checkpoints are written, not what the assistant does."""
+    default = Assistant(Settings(home=tmp_path / "default"))
+    other = Assistant(Settings(home=tmp_path / "other", durability=durability))
+    try:
+        assert default.settings.durability == "exit"
+        for text in SCRIPT:
+            assert _said(default, "d", text) == _said(other, "d", text), text
+    finally:
+        default.close()
+        other.close()
