@@ -117,11 +117,23 @@ class ConversationRunner:
         base = create_store(self.workdir / "base.db", data)
         base.close()
         self.base = self.workdir / "base.db"
+        self._assistant: Assistant | None = None
+
+    def _assistant_on(self, backend: RetailBackend) -> Assistant:
+        """One Assistant for every conversation (building one costs more than most conversations take),
+        each conversation on a fresh copy of the store and a thread of its own."""
+        if self._assistant is None:
+            self._assistant = Assistant(self.settings, backend=backend, faults=self.faults, model=self.model)
+        else:
+            done = self._assistant.backend
+            self._assistant.use_store(backend)
+            done.close()
+        return self._assistant
 
     def run(self, conversation: Conversation) -> Outcome:
         slug = _slug(conversation.name)
         backend = RetailBackend(copy_file_database(self.base, self.workdir / f"{slug}.db"))
-        assistant = Assistant(self.settings, backend=backend, faults=self.faults, model=self.model)
+        assistant = self._assistant_on(backend)
         outcome = Outcome(conversation)
         audit = assistant.gateway.audit
         try:
@@ -142,8 +154,6 @@ class ConversationRunner:
                                 outcome.problems)
         except Exception as exc:  # a crash is a failed conversation, reported like the others
             outcome.problems.append(f"crashed: {type(exc).__name__}: {exc}")
-        finally:
-            assistant.close()
         return outcome
 
     @staticmethod
@@ -167,6 +177,9 @@ class ConversationRunner:
             _subset(expected.args, args, f"write {tool}", outcome.problems)
 
     def close(self) -> None:
+        if self._assistant is not None:
+            self._assistant.close()
+            self._assistant = None
         if self._tmp is not None:
             self._tmp.cleanup()
 
