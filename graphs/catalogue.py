@@ -22,11 +22,13 @@ from .processes import (
     product_info,
     return_items,
 )
+from .questions import ask_account, ask_amounts, ask_catalogue, ask_orders, ask_policy
 
 PROCESSES = (
     identify_customer, order_status, cancel_order, missing_items, return_items, exchange_items,
     change_order_items, change_order_address, change_order_payment, change_default_address, product_info,
     order_problem, change_order, human_handoff,
+    ask_orders, ask_account, ask_catalogue, ask_amounts, ask_policy,
 )
 PATTERNS = (continue_interrupted, offer_human)
 

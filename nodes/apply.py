@@ -158,11 +158,15 @@ class _Turn:
         if not needs:
             return
         present = next((f for f in self.stack if f.process == "identify_customer"), None)
-        if present is not None:  # keep it on top: nothing that needs the customer runs before it
+        if present is not None:
             self.stack.remove(present)
-            self.stack.append(present.with_(kind="prerequisite"))
+        # Right above the last frame that needs the customer: nothing that needs them runs before it, and a
+        # question that doesn't ("how many backpacks are in stock?") is answered first.
+        index = max(i for i, f in enumerate(self.stack) if f in needs) + 1
+        if present is not None:
+            self.stack.insert(index, present.with_(kind="prerequisite"))
             return
-        self.stack.append(self.new("identify_customer", "prerequisite"))
+        self.stack.insert(index, self.new("identify_customer", "prerequisite"))
         self.events.append(TraceEvent(event="started", process="identify_customer"))
 
     # -- slots -------------------------------------------------------------------------

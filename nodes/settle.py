@@ -23,6 +23,10 @@ def make_settle(catalogue: Catalogue):
         entry = catalogue.get(frame.process)
         return bool(entry and entry.spec.pattern)
 
+    def is_question(frame: Frame) -> bool:
+        entry = catalogue.get(frame.process)
+        return bool(entry and entry.spec.question)
+
     def settle(state: ConversationState) -> dict:
         stack = list(state.get("stack") or [])
         lines = list(state.get("outbox") or [])
@@ -35,7 +39,9 @@ def make_settle(catalogue: Catalogue):
             if not stack or stack[-1].status != "active":
                 continue
             below = stack[-1]
-            if finished.kind == "interrupting" and not is_pattern(below) and not state.get("handed_off"):
+            # A question asked mid-process was answered: the process just asks its question again, below.
+            if finished.kind == "interrupting" and not is_pattern(below) and not is_question(finished) \
+                    and not state.get("handed_off"):
                 counter += 1
                 stack.append(Frame(frame_id=f"{counter}-continue_interrupted", process="continue_interrupted",
                                    kind="pattern", summary=below.summary,
