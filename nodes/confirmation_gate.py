@@ -55,6 +55,7 @@ FILLER = frozenset({
     "pls", "plz", "thankyou", "tysm", "lot", "lots", "great", "good", "one", "everything", "let's", "lets", "let",
     "us", "go", "ahead", "do", "done", "yes", "sure", "ok", "hi", "hey", "plan", "my", "can",
     "more", "all's", "alls", "set", "ready", "fine", "as", "said", "listed", "described", "above", "shown",
+    "only", "those", "these", "both",  # "yes, that's the only one", "just those": no more than what was listed
 })
 # Words that restate the change being confirmed: allowed in a yes only when the listed details hold them
 # ("yes, cancel it" for a cancellation; "yes, change the address" at a payment confirmation is not a yes).

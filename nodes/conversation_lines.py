@@ -10,7 +10,8 @@ TEMPLATES = {
     "not_understood": "Sorry, I didn't quite get that. I can help with order status, cancellations, returns, "
                       "exchanges, changes to an order or your address, missing items and product questions.",
     "not_understood_in_process": "Sorry, I didn't quite get that.",
-    "chitchat": "Happy to help!",
+    "how_can_i_help": "What can I help you with today?",
+    "chitchat": "Happy to help! What can I do for you?",
     "out_of_scope": "I'm sorry, that's not something I can do here: I can help with orders, returns, "
                     "exchanges, your address and our products.",
     "other_customer": "I'm sorry, I can only help with the account of the customer I'm speaking with, so I "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .understand import MAX_MESSAGE_CHARS
+MAX_MESSAGE_CHARS = 2000  # what understanding reads of a message; the rest is stored as a note of its length
 
 # A script or style element (its content is code, not words), a tag, a comment, a doctype or a
 # processing instruction: anything a browser would read as markup (with the spaces before it, so

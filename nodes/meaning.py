@@ -21,8 +21,8 @@ from importlib.resources import files
 
 log = logging.getLogger("procall.meaning")
 
-FLOOR = 0.40    # cosine similarity a match must reach
-MARGIN = 0.08   # and by how much it must beat the next candidate
+FLOOR = 0.45    # cosine similarity a match must reach
+MARGIN = 0.10   # and by how much it must beat the next candidate
 _lock = threading.Lock()
 
 
@@ -64,7 +64,7 @@ def similarities(text: str, candidates: Sequence[str]) -> list[float]:
     return [float(score) for _, score in model.rank(text, list(candidates), sort=False)]
 
 
-LONE_FLOOR, LONE_MARGIN = 0.25, 0.15  # a weaker match counts when nothing else comes near ("my sneakers")
+LONE_FLOOR, LONE_MARGIN = 0.25, 0.18  # a weaker match counts when nothing else comes near ("my sneakers")
 
 
 def closest(text: str, candidates: Sequence[str]) -> int | None:

@@ -18,6 +18,13 @@ from .conversation_lines import TEMPLATES
 MAX_HOPS = 12  # process runs per customer message; more means a loop
 
 
+def _same_target(a: Frame, b: Frame) -> bool:
+    """Do two frames of one process act on the same order (or is either still without one)?"""
+    first = a.slots.get("order_id", a.mentions.get("order_id"))
+    second = b.slots.get("order_id", b.mentions.get("order_id"))
+    return first is None or second is None or first == second
+
+
 def make_settle(catalogue: Catalogue):
     def is_pattern(frame: Frame) -> bool:
         entry = catalogue.get(frame.process)
@@ -33,9 +40,19 @@ def make_settle(catalogue: Catalogue):
         events = list(state.get("trace") or [])
         counter = state.get("frames_started") or 0
         released = False
+        released_processes: set[str] = set()
         while stack and stack[-1].status != "active":
             finished = stack.pop()
             released = True
+            released_processes.add(finished.process)
+            if finished.status == "done":
+                # The same request asked again ("I want to exchange item 1 only") started a second frame of the
+                # process; once one of them is done, the other is that request, not something left to resume.
+                superseded = [f for f in stack if f.process == finished.process and f.status == "active"
+                              and f.kind != "queued" and _same_target(f, finished)]
+                for frame in superseded:
+                    events.append(TraceEvent(event="cancelled", process=frame.process, detail="superseded"))
+                stack = [f for f in stack if f not in superseded]
             if not stack or stack[-1].status != "active":
                 continue
             below = stack[-1]
@@ -65,7 +82,10 @@ def make_settle(catalogue: Catalogue):
             stack = []
         said_goodbye = any(isinstance(c, Goodbye) for c in (state.get("understanding") or _NoCommands).commands)
         if released and not stack and not state.get("handed_off") and not said_goodbye:
-            lines.append(Utterance(key="conversation.anything_else", text=TEMPLATES["anything_else"]))
+            # Only identified so far ("hi, it's jane@…, I have a few things"): nothing was done yet to ask
+            # "anything else?" about.
+            key = "how_can_i_help" if released_processes == {"identify_customer"} else "anything_else"
+            lines.append(Utterance(key=f"conversation.{key}", text=TEMPLATES[key]))
         return {"stack": stack, "outbox": lines, "trace": events, "frames_started": counter, "hops": hops}
 
     return settle

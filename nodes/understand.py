@@ -18,12 +18,13 @@ from ..state.commands import Understanding
 from ..state.conversation import ConversationState, Utterance
 from ..state.stack import top
 from .conversation_lines import TEMPLATES
+from .customer_text import MAX_MESSAGE_CHARS
 from .understanding.base import ActiveQuestion, Understander, UnderstandingRequest
 from .understanding.grounding import ground
 
 log = logging.getLogger("procall.understand")
 
-MAX_MESSAGE_CHARS = 2000
+
 HISTORY_TURNS = 6
 
 

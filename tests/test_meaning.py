@@ -40,6 +40,7 @@ def test_an_offered_order_is_picked_by_what_it_holds():
     orders = [Choice(value="#W1", label="#W1, delivered: Bluetooth Speaker and Desk Lamp",
                      aliases=("Bluetooth Speaker", "Desk Lamp")),
               Choice(value="#W2", label="#W2, pending: Espresso Machine", aliases=("Espresso Machine",))]
-    assert [c.value for c in x.choice("the order with the speaker", orders)] == ["#W1"]
-    assert [c.value for c in x.choice("the coffee machine one", orders)] == ["#W2"]
-    assert x.choice("gift card", orders) == []
+    assert [c.value for c in x.choice("the order with the speaker", orders, by_meaning=True)] == ["#W1"]
+    assert [c.value for c in x.choice("the coffee machine one", orders, by_meaning=True)] == ["#W2"]
+    assert x.choice("the coffee machine one", orders) == []  # a closed set (reasons, payment methods): by name only
+    assert x.choice("gift card", orders, by_meaning=True) == []

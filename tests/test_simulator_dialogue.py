@@ -35,7 +35,7 @@ IDENTITY_SLOTS = {"email", "first_name", "last_name", "zip"}
 ASK_IDENTITY = ("First I need to find your account: could you give me your email address, or your first and last "
                 "name and zip code?")
 ANYTHING_ELSE = "Is there anything else I can help you with?"
-WELCOME = "Thank you, Sam, I've found your account.\n" + ANYTHING_ELSE
+WELCOME = "Thank you, Sam, I've found your account.\nWhat can I help you with today?"
 
 
 @pytest.fixture(scope="module")

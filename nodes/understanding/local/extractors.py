@@ -49,7 +49,8 @@ NOT_NAMES = {"looking", "trying", "calling", "writing", "here", "not", "so", "ve
              "me", "we", "with", "from", "in", "on", "at", "by", "do", "don't", "dont", "want", "need", "would",
              "like", "hi", "hello", "hey", "order", "email", "zip", "code", "number", "name", "account",
              "size", "color", "colour", "bigger", "smaller", "larger", "new", "old", "paypal", "card", "gift",
-             "credit", "nope", "great", "item", "items", "refund", "return"}
+             "credit", "nope", "great", "item", "items", "refund", "return", "oops", "typo", "wrong", "mistake",
+             "actually", "meant", "correction"}
 
 def emails(text: str) -> list[str]:
     return [e.lower().rstrip(".") for e in EMAIL.findall(text)]
@@ -80,6 +81,8 @@ def zip_code(text: str, expected: bool = False) -> str | None:
 def person_name(text: str, expected: bool = False) -> tuple[str, str] | None:
     for pattern in (NAME_CUES, NAME_FIRST, NAME_LOWER, NAME_BEFORE_ZIP):
         match = pattern.search(text)
+        if pattern is NAME_BEFORE_ZIP and match and (looks_like_address(text) or len(match.group(2)) == 2):
+            continue  # "…, Phoenix AZ 85060" is a city and a state before a zip, not a name
         if match and match.group(1).lower() not in NOT_NAMES and match.group(2).lower() not in NOT_NAMES:
             return match.group(1).title(), match.group(2).title()
     if expected:  # a bare answer to "your first and last name?": "Yusuf Rossi", "oh ok, yusuf rossi, zip 10025"
@@ -123,7 +126,11 @@ def bare_yes_no(text: str) -> bool | None:
     return reading.is_yes if reading.answer != "unclear" else None
 
 
-def choice(text: str, choices: list[Choice], multiple: bool = False) -> list[Choice]:
+ENDING = re.compile(r"\b(?:end(?:s|ing)?|last (?:digits?|numbers?)(?: (?:are|is))?)(?: (?:in|with|on))?"
+                    r"\s*:?\s*#?(\d{2,})\b")
+
+
+def choice(text: str, choices: list[Choice], multiple: bool = False, by_meaning: bool = False) -> list[Choice]:
     """Which offered choices the text picks: by number ("2", "the second"), by value, by a word of the
     label or an alias ("the one ending in 66", "the kettle"), tolerating typos."""
     if not choices:
@@ -136,6 +143,13 @@ def choice(text: str, choices: list[Choice], multiple: bool = False) -> list[Cho
             picked.append(c)
     if picked:
         return picked if multiple else picked[:1]
+    ending = ENDING.search(lowered)
+    if ending:  # "the one ending in 66": an id (or a card) whose digits end so
+        digits = ending.group(1)
+        hits = [c for c in choices if re.sub(r"\D", "", str(c.value)).endswith(digits)
+                or any(str(a) == digits for a in c.aliases)]
+        if len(hits) == 1:
+            return hits
     numbers = [int(n) for n in re.findall(r"(?<![\d#w])(\d{1,2})(?!\d)", lowered) if 0 < int(n) <= len(choices)]
     tokens = re.findall(r"[a-z0-9]+", lowered)
     words = [ORDINALS[w] for w in tokens if w in ORDINALS]
@@ -160,7 +174,9 @@ def choice(text: str, choices: list[Choice], multiple: bool = False) -> list[Cho
         return [choices[scored[0][2]]]
     # Nothing spelt like a choice, or two equally close ("gift card" with two gift cards): the one the words
     # mean, if one clearly stands out ("the coffee machine" for the Espresso Machine).
-    if numbers or len(meaning.content(text).split()) > MEANING_WORDS:
+    # Only for choices that are things (orders by what they hold, products): a reason or a payment method
+    # is a closed set the words must name ("to my paypal" is never the Visa card, however close in meaning).
+    if not by_meaning or numbers or len(meaning.content(text).split()) > MEANING_WORDS:
         return []
     index = meaning.closest_group(text, [[c.label, *map(str, c.aliases)] for c in choices])
     return [] if index is None else [choices[index]]

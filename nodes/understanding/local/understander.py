@@ -52,6 +52,7 @@ QUESTION = re.compile(r"\?\s*$"
 ASKING = re.compile(rf"{QUESTION.pattern}|^\s*(?:please\s+)?(?:tell|show|list|give|remind)\s+me\b|"
                     r"\b(?:like|want|need) to know\b", re.I)
 CLARIFY_MARGIN = 0.12         # two processes closer than this: ask which
+MEANING_KINDS = {"order_id", "product"}  # choices that are things, picked by meaning too ("the coffee machine one")
 TEXT_KINDS = {"items", "item_changes", "payment_method", "address", "product", "text", "choice", "reason"}
 LIST_KINDS = {"items"}
 CORRECTION_CUES = re.compile(r"\b(instead|actually|i meant|i mean|sorry|rather|change|switch|not the|make it|"
@@ -64,8 +65,8 @@ MERGE_CUES = re.compile(r"\b(also|as well|too|add|plus|another|oh and|one more|i
 # "Ok, back to the cancellation": the customer leaves a digression for a request it interrupted.
 RESUME_CUES = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|now|alright|right|anyway)\W+)*(?:let'?s\s+)?(?:(?:get|go|come)\s+)?"
                          r"back to\b|\b(?:(?:get|go|come) back to|continue with|carry on with|resume)\b", re.I)
-CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s+(?:and also|also|and then|then|plus)\s+(?=[a-z])"
-                          r"|,?\s+but\s+(?=[a-z])", re.I)  # "yes, but change the address first": two things
+CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s+(?:and also|also|and then|then|plus)\s+(?=[a-z])", re.I)
+BUT = re.compile(r",?\s+but\s+(?=[a-z])", re.I)  # "yes, but change the address first": an answer, then a request
 SAME_AS = re.compile(r"same\s+(?:\w+\s+){0,2}as\s+(?:(?:my|the|for|in|on|that|of)\s+)*(?:order\s*)?#?\s?W?\d{7}",
                      re.I)
 IDENTITY = ("email", "first_name", "last_name", "zip")
@@ -102,6 +103,8 @@ class LocalUnderstander:
         active = request.active_process
         identity = self._identity(text)
 
+        if question is None and active is None and x.bare_yes_no(text) is False:
+            return Understanding(commands=[Goodbye()], confidence=1.0)  # "no" to "anything else?": done
         if question is not None and question.kind == "process":
             return self._pick_process(text, question, ranking, identity)
         resumed = self._resumed(text, request, ranking)
@@ -127,7 +130,8 @@ class LocalUnderstander:
         if question is not None and (typed or not elsewhere) and not asks:
             answers = self._answer(question, text, request)
         if typed and not asks and len(requests) == 1 and requests[0][2] == text and not (
-                question.kind == "yes_no" and x.bare_yes_no(text) is None):
+                question.kind == "yes_no" and x.bare_yes_no(text) is None) \
+                and requests[0][0] not in request.paused_processes:  # going back to a paused request is one
             # "to my gift card" answers the refund question; it is not a payment change. But a yes or no
             # that says more ("no, I want to change the address instead") also asks for something.
             requests = []
@@ -135,7 +139,15 @@ class LocalUnderstander:
                     or not self._continues(active, r[0], text)]
         commands: list[Command] = []
         for name, _, chunk in requests:
-            commands.append(StartProcess(process=name, slots=self._slots(self.requests[name], chunk)))
+            slots = self._slots(self.requests[name], chunk)
+            orders = x.order_ids(SAME_AS.sub(" ", chunk))
+            if len(orders) > 1 and any(s.name == "order_id" for s in self.requests[name].slots):
+                # "cancel W6236251 and W2618034": the same request for each order, one after the other
+                rest = [s for s in slots if s.name != "order_id"]
+                commands += [StartProcess(process=name, slots=[SlotValue(name="order_id", value=o), *rest])
+                             for o in orders]
+            else:
+                commands.append(StartProcess(process=name, slots=slots))
         guesses: list[SetSlot] = []
         if requests:
             commands += identity
@@ -158,7 +170,14 @@ class LocalUnderstander:
                 commands += [SetSlot(slot=s.name, value=s.value) for s in self._slots(self.requests[active], text)]
             elif not commands:
                 commands += self._weak_request(ranking, text)
+        if question is not None and question.kind == "yes_no" and question.slot != "confirmed" \
+                and not any(isinstance(c, Goodbye) for c in commands) and self._says_goodbye(text):
+            commands.append(Goodbye())  # "no thanks, bye" to "shall we get back to …?": the answer, and done
         return Understanding(commands=commands, confidence=round(float(confidence), 3))
+
+    def _says_goodbye(self, text: str) -> bool:
+        return any(self.classifier.rank(part)[0][0] == GOODBYE and self.classifier.rank(part)[0][1] >= 0.5
+                   and len(part.split()) > 1 for part in [text, *CLAUSE_SPLIT.split(text)] if part and part.strip())
 
     def _resumed(self, text: str, request: UnderstandingRequest, ranking) -> str | None:
         """The interrupted request the customer goes back to: the one named, or the likeliest when
@@ -231,7 +250,7 @@ class LocalUnderstander:
         Identity facts in the text are identification, not a request to "log in"."""
         found: list[tuple[str, float, str]] = []
         text = without_declined(text)  # "please don't cancel anything" asks for no cancellation
-        for clause in [c for c in CLAUSE_SPLIT.split(text) if c and c.strip(" ,.!?;")]:
+        for clause in [c for c in self._clauses(text) if c and c.strip(" ,.!?;")]:
             name, confidence = self._request_in(clause, active is None, ranker)
             if found and name in self.requests and self._detail_of(found[-1][0], name, clause):
                 name = found[-1][0]  # "… please use the credit card for any difference": a detail of it
@@ -247,6 +266,15 @@ class LocalUnderstander:
             if name in self.requests and confidence >= REQUEST_CONFIDENCE:
                 found.append((name, confidence, text))
         return [r for r in found if r[0] != active and not (identified_in_text and r[0] == "identify_customer")]
+
+    @staticmethod
+    def _clauses(text: str) -> list[str]:
+        """The text's clauses; "yes, but …" / "no, but …" are two (a bare answer, then what else is wanted)."""
+        clauses: list[str] = []
+        for clause in CLAUSE_SPLIT.split(text):
+            parts = BUT.split(clause, maxsplit=1) if clause else [clause]
+            clauses += parts if len(parts) == 2 and x.bare_yes_no(parts[0]) is not None else [clause]
+        return clauses
 
     def _request_in(self, clause: str, idle: bool, ranker: Ranker | None = None) -> tuple[str, float]:
         """The request a clause makes, read from the whole clause and from its first words (a request is
@@ -346,7 +374,7 @@ class LocalUnderstander:
                 return self._identity(text)
             return [SetSlot(slot=slot, value=value)] if value is not None else []
         if kind not in ("items",):  # items are read by the process: it knows duplicates, "both", positions
-            picked = x.choice(text, question.choices, question.multiple)
+            picked = x.choice(text, question.choices, question.multiple, by_meaning=kind in MEANING_KINDS)
             if picked:
                 value = [c.value for c in picked] if question.multiple else picked[0].value
                 return [SetSlot(slot=slot, value=value)]
