@@ -8,7 +8,9 @@ types. This builder adds what every process shares:
 - after every step, a pause check: a step that asked the customer something, ended the
   process, or put another frame on top hands control back to the router (END);
 - after every tool step, a `failed` path for errors about the system rather than the request
-  (timeouts, outages, refusals by the gateway), so a process only branches on business outcomes.
+  (timeouts, outages, refusals by the gateway), so a process only branches on business outcomes;
+- before a write (a call that needs the customer's yes), a stop until the turn is saved: the step hands
+  control back to the router, whose `save` step makes the turn durable, and runs again from `enter`.
 
 In the router a process is one node (`router_node`): the compiled subgraph is what LangGraph draws
 inside the router and Studio shows, and its steps run in the router's step, one after another in
@@ -37,6 +39,7 @@ from ..nodes.failure import failed
 from ..nodes.process_spec import ProcessSpec
 from ..nodes.say import Extra, say
 from ..nodes.services import Services
+from ..nodes.step import frame_of, update
 from ..state.conversation import REDUCERS, STATE_KEYS, ConversationState
 from ..state.stack import top
 
@@ -69,6 +72,24 @@ def _targets(router: Router) -> list[str]:
     return targets
 
 
+def saved(state: ConversationState) -> bool:
+    """Was this turn saved (the router's `save` step) since the customer's message?"""
+    return state.get("saved_turn") == state.get("turn")
+
+
+def _once_saved(step: str, node: Callable[..., dict]) -> Callable[..., dict]:
+    """A write step that runs only once the turn is saved: a crash after the write then finishes the
+    turn from right before it (the write is found by its idempotency key), with the customer's message."""
+
+    def write(state: ConversationState, config: RunnableConfig) -> dict:
+        if not saved(state):
+            return update(state, frame_of(state).with_(step=step))  # continue here after `save`
+        return node(state, config)
+
+    write.__name__ = getattr(node, "__name__", step)
+    return write
+
+
 def enter(state: ConversationState) -> dict:
     """Forget the question asked last turn: the process asks again if it still needs the answer."""
     frame = top(state)
@@ -89,6 +110,8 @@ class ProcessGraph:
         self._resumable: list[str] = []
         self.steps: list[str] = []
         self.slot_steps: dict[str, str] = {}
+        self.tools: dict[str, str] = {}          # step -> the tool it calls
+        self.write_steps: list[str] = []         # steps that wait for the turn to be saved
 
     # -- steps -------------------------------------------------------------------------
 
@@ -121,7 +144,12 @@ class ProcessGraph:
              confirmed_by: Callable[[ConversationState], bool] | None = None,
              targets: list[str] | None = None) -> ProcessGraph:
         node = call_tool(self.services, step, tool, args, confirm_step=confirm_step, confirmed_by=confirmed_by)
-        self._add(step, node, then, failures=True, targets=targets)
+        self.tools[step] = tool
+        write = confirm_step is not None or confirmed_by is not None  # the gateway refuses a write without
+        if write:
+            node = _once_saved(step, node)
+            self.write_steps.append(step)
+        self._add(step, node, then, failures=True, targets=targets, resumable=write)
         return self
 
     def confirm_and_write(self, step: str, tool: str, args: Args, *, done: str = "done",
@@ -191,11 +219,14 @@ class ProcessGraph:
         name = self.spec.name
         choose = (lambda state: then) if isinstance(then, str) else then
         options = [then] if isinstance(then, str) else (targets or _targets(then))
+        write = step in self.write_steps
 
         def route(state: ConversationState) -> str:
             frame = top(state)
             if frame is None or frame.process != name or frame.status != "active" or frame.asking is not None:
                 return END
+            if write and not saved(state):
+                return END  # the router saves the turn first
             if failures:
                 result = frame.results.get(step)
                 if result is not None and result.error_code in SYSTEM_ERRORS:

@@ -1,10 +1,17 @@
 """The router graph: the conversation loop.
 
-    greet -> listen -> understand -> apply -> settle -> [process subgraph -> settle]* -> respond -> listen
+    greet -> listen -> understand -> apply -> settle -> [(save ->) process subgraph -> settle]* -> respond -> listen
 
 `listen` is the only interrupt (resume it with `Command(resume=text)`); `understand` is the
 only node that may call a model; every process is a compiled subgraph with deterministic
 edges; `settle` releases finished processes and picks what runs next.
+
+`save` does nothing itself: it is where a turn is made durable before a write. A process stops right
+before a write step until the turn was saved (graphs/process.py); the router then goes to `save`, and
+`Assistant.send` runs the turn with `interrupt_before=["save"]`, so the run stops there and its
+checkpoint, with the customer's message, is written before the write can happen. A crash after the
+write finishes the turn from that checkpoint (the write is found by its idempotency key) and the
+customer is told its outcome. A turn without a write is saved once, at its end.
 """
 
 from __future__ import annotations
@@ -24,8 +31,30 @@ from ..nodes.settle import make_next_step, make_settle
 from ..nodes.understand import make_understand
 from ..nodes.understanding.base import Understander
 from ..state.conversation import ConversationState, RouterInput
+from ..state.stack import top
 from .catalogue import build_processes
-from .process import ProcessGraph
+from .process import ProcessGraph, saved
+
+SAVE = "save"
+
+
+def save(state: ConversationState) -> dict:
+    """The turn is saved here (see above): from now on this turn's writes may run."""
+    return {"saved_turn": state.get("turn") or 0}
+
+
+def make_route(catalogue: Catalogue, write_steps: dict[str, set[str]]) -> Callable[[ConversationState], str]:
+    """What runs next (`make_next_step`), but `save` first when that is a process paused before a write."""
+    next_step = make_next_step(catalogue)
+
+    def route(state: ConversationState) -> str:
+        choice = next_step(state)
+        frame = top(state)
+        if frame is not None and frame.step in write_steps.get(choice, ()) and not saved(state):
+            return SAVE
+        return choice
+
+    return route
 
 
 def build_router(services: Services, understander: Understander, *, fallback: Understander | None = None,
@@ -38,6 +67,7 @@ def build_router(services: Services, understander: Understander, *, fallback: Un
     graph.add_node("understand", make_understand(understander, fallback, shortcut))
     graph.add_node("apply", make_apply(catalogue))
     graph.add_node("settle", make_settle(catalogue))
+    graph.add_node(SAVE, save)
     graph.add_node("respond", respond)
     for name, process in processes.items():
         graph.add_node(name, process.router_node())  # a subgraph: drawn, shown in Studio (see ProcessGraph.run)
@@ -47,6 +77,8 @@ def build_router(services: Services, understander: Understander, *, fallback: Un
     graph.add_edge("listen", "understand")
     graph.add_edge("understand", "apply")
     graph.add_edge("apply", "settle")
-    graph.add_conditional_edges("settle", make_next_step(catalogue), [*processes, "respond"])
+    route = make_route(catalogue, {name: set(p.write_steps) for name, p in processes.items()})
+    graph.add_conditional_edges("settle", route, [*processes, SAVE, "respond"])
+    graph.add_conditional_edges(SAVE, route, [*processes, "respond"])
     graph.add_edge("respond", "listen")
     return graph.compile(checkpointer=checkpointer, name="procall")

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from .config import Settings
 from .deliveries import DeliveryLog
 from .graphs.catalogue import build_processes
-from .graphs.router import build_router
+from .graphs.router import SAVE, build_router
 from .nodes.conversation_lines import TEMPLATES
 from .nodes.customer_text import customer_message, plain_text
 from .nodes.services import Services
@@ -93,15 +93,16 @@ class Assistant:
         durability = self.settings.durability
         if snapshot.metadata is None:
             self.graph.invoke({"messages": []}, config, durability=durability)  # a new conversation: greet, wait
-        # The message is saved before anything acts on it (a run stopped after the listen step returns
-        # only once its checkpoint is written, "exit" writing just that one), so a crash later in the turn
-        # finishes this message's turn on restart instead of losing the message after its write ran. The
-        # rest of the turn runs with the configured durability: memoised steps and idempotent writes make
-        # its replay safe.
-        self.graph.invoke(Command(resume=customer_message(text)), config, durability="exit",
-                          interrupt_after=["listen"])
-        values = self.graph.invoke(None, config, durability=durability)  # the state the turn ended with
-        return self._handed_out(thread_id, config, untold, values=values)
+        # Nothing is written before the message is saved: a turn about to write stops at the router's
+        # `save` step (graphs/router.py) and returns only once that checkpoint, with the message, is
+        # written; then it goes on. So a crash after a write finishes this message's turn on restart
+        # instead of losing the message after its write ran. A turn that writes nothing is saved with
+        # the configured durability (by default once, at its end): a crash loses only that message.
+        values = self.graph.invoke(Command(resume=customer_message(text)), config, durability=durability,
+                                   interrupt_before=[SAVE])
+        if "__interrupt__" not in values:  # stopped before `save`, not waiting for the next message
+            values = self.graph.invoke(None, config, durability=durability)
+        return self._handed_out(thread_id, config, untold, values=values)  # the state the turn ended with
 
     def resume(self, thread_id: str) -> Reply | None:
         """After a restart, before the customer says anything: finish a turn that was cut off and

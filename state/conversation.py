@@ -67,6 +67,7 @@ class ConversationState(TypedDict, total=False):
     turn: int
     frames_started: int                   # a counter for frame ids
     hops: int                             # process runs this turn (a guard against loops)
+    saved_turn: int                       # the last turn saved before a write (graphs/router.py, `save`)
     handed_off: bool                      # a person took over: the assistant stops acting
 
 

@@ -248,3 +248,22 @@ def test_a_reply_saved_but_never_handed_out_is_told_with_the_next_one(template, 
     _check(run)
     assert run.said == "no" and run.keys[0] == "conversation.cut_off"
 
+
+
+def test_killed_at_every_boundary_with_the_default_durability(template, tmp_path):
+    """The default durability saves the "yes" turn right before its write (the router's `save` step) and at
+    its end: few boundaries, so every one of them is tried."""
+    durability = Settings.model_fields["durability"].default
+    log = tmp_path / "boundaries.json"
+    assert not _killed_run(template, tmp_path / "dry", 0, durability, log)
+    names = json.loads(log.read_text())
+    assert names.index("after put") < names.index(BEFORE_WRITE), names  # saved, then written
+    runs = []
+    for point in range(1, len(names) + 1):
+        home = tmp_path / f"kill-{point}"
+        killed = _killed_run(template, home, point, durability)
+        runs.append(_restart(home, point, names[point - 1], killed, use_resume=point % 2 == 0))
+    for run in runs:
+        _check(run)
+    # Killed once the turn was saved before its write: told the outcome first, whatever they say next.
+    assert all(r.said == "no" for r in runs if r.point > names.index("after put")), runs

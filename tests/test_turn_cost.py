@@ -14,6 +14,7 @@ from procall import Assistant
 from procall.cli.demo import SCRIPT
 from procall.config import Settings
 from procall.evals.conversations.format import load
+from procall.graphs.catalogue import build_processes
 from procall.graphs.process import ProcessGraph
 from procall.runtime import sqlite_checkpointer
 from procall.state.conversation import KEPT_MESSAGES
@@ -59,16 +60,26 @@ class Counts:
         return counts
 
 
-def test_a_message_is_two_graph_runs_two_checkpoints_and_one_state_read(assistant, monkeypatch):
-    """The message is saved (one checkpoint), the rest of the turn runs (one checkpoint, the interrupt's
-    pending write); no process runs a graph of its own, and `send` reads the saved state once."""
+def _writes(bot: Assistant) -> int:
+    return bot.backend.db.query("SELECT count(*) AS n FROM idempotency_keys")[0]["n"]
+
+
+def test_a_message_is_one_graph_run_and_one_checkpoint_and_a_write_one_more(assistant, monkeypatch):
+    """A turn is one graph run saved once at its end (and the interrupt's pending write); a turn that
+    writes stops before the write to save the turn, then goes on: two. No process runs a graph of its
+    own, and `send` reads the saved state once."""
     assistant.send("demo", SCRIPT[0])  # a new conversation also greets: not counted
     counts = Counts(assistant, monkeypatch)
+    writing = []
     for text in SCRIPT[1:]:
+        before = _writes(assistant)
         assistant.send("demo", text)
         puts, put_writes, reads, runs = counts.reset()
-        assert (puts, reads, runs) == (2, 1, 2), (text, puts, reads, runs)
+        wrote = _writes(assistant) - before
+        writing += [text] * wrote
+        assert (puts, reads, runs) == (1 + wrote, 1, 1 + wrote), (text, puts, reads, runs)
         assert put_writes <= 1, text
+    assert writing == ["Yes, go ahead.", "yes"]  # the claim, the cancellation
 
 
 def test_every_process_is_drawn_inside_the_router(assistant):
@@ -76,11 +87,21 @@ def test_every_process_is_drawn_inside_the_router(assistant):
     process in a graph run of its own, or one LangGraph did not see as a subgraph, would not)."""
     nodes = set(assistant.graph.get_graph(xray=True).nodes)
     processes = set(assistant.graph.nodes) - {"__start__", "greet", "listen", "understand", "apply", "settle",
-                                               "respond"}
+                                               "save", "respond"}
     assert len(processes) >= 15
     for name in processes:
         assert f"{name}:enter" in nodes, name
     assert {"cancel_order:confirm", "cancel_order:cancel", "identify_customer:enter"} <= nodes
+
+
+def test_every_write_waits_for_the_turn_to_be_saved(assistant):
+    """A step calling a write tool stops until the router's `save` step made the turn durable."""
+    _, processes = build_processes(assistant.services)
+    registry = assistant.gateway.registry
+    writes = {(name, step) for name, process in processes.items() for step, tool in process.tools.items()
+              if registry.get(tool).is_write}
+    guarded = {(name, step) for name, process in processes.items() for step in process.write_steps}
+    assert len(writes) >= 8 and writes == guarded
 
 
 def _nested_assistant(home: Path, monkeypatch) -> Assistant:
