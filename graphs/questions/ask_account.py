@@ -71,8 +71,7 @@ def answer(frame: Frame, state: ConversationState) -> dict:
 
 SPEC = ProcessSpec(
     name="ask_account",
-    description="Answer a question about the customer's account: the default address on file, the payment "
-                "methods they have, the balance of their gift cards",
+    description="A question about their account: default address, payment methods, gift-card balances",
     summary="your question about your account",
     offer="answer a question about your account",
     question=True,
@@ -86,7 +85,7 @@ SPEC = ProcessSpec(
         "what are my gift card balances",
         "what cards are on my profile", "what's the balance on gift card 1234567",
     ),
-    slots=(context.words_slot("the question about the account, in the customer's words"),),
+    slots=(context.words_slot("the question, in the customer's words"),),
     templates={
         "answer": "{lines}",
         "address": "The default address on your account is {address}.",

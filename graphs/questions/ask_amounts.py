@@ -315,9 +315,8 @@ def facts(frame: Frame, state: ConversationState) -> dict:
 
 SPEC = ProcessSpec(
     name="ask_amounts",
-    description="Say an amount the customer needs to decide: how much a return would refund and to which method, "
-                "the price difference of an exchange or item change and who pays it, the refund of a "
-                "cancellation, the total spent on several orders or items",
+    description="A question about an amount: a return's or cancellation's refund, an exchange's price "
+                "difference, a total spent",
     summary="your question about the amounts",
     offer="work out a refund, a price difference or a total",
     question=True,
@@ -338,7 +337,7 @@ SPEC = ProcessSpec(
     slots=(
         SlotSpec("order_id", "order_id", "the order the amount is about, e.g. #W1234567", ask="ask_order",
                  resolve=resolve_order, choices=order_choices),
-        context.words_slot("the question, in the customer's words (with any items, options or orders named)"),
+        context.words_slot("the question, in the customer's words"),
     ),
     templates={
         "ask_order": "Which order do you mean?\n{choices}",

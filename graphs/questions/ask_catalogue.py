@@ -199,8 +199,8 @@ def which_answer(state: ConversationState) -> Literal["say_compare", "say_cheape
 
 SPEC = ProcessSpec(
     name="ask_catalogue",
-    description="Answer a question about the catalogue: how many variants of a product are available, which "
-                "come with an option, the cheapest or most expensive one, a comparison of two variants",
+    description="A question about a product: how many variants are available, which have an option, the "
+                "cheapest, a comparison",
     summary="your question about our products",
     offer="answer a question about our products",
     question=True,
@@ -221,7 +221,7 @@ SPEC = ProcessSpec(
         SlotSpec("product", "product", "the product asked about, by name", ask="ask_product",
                  resolve=resolve_product,
                  choices=lambda f, s: [Choice(value=pid, label=name) for name, pid in product_types(f).items()]),
-        context.words_slot("the question about the product, in the customer's words (with any options named)"),
+        context.words_slot("the question, in the customer's words"),
     ),
     templates={
         "ask_product": "Which product do you mean? We sell:\n{choices}",

@@ -260,9 +260,8 @@ def which_answer(state: ConversationState) -> Answer:
 
 SPEC = ProcessSpec(
     name="ask_orders",
-    description="Answer a question about the customer's orders: list them, find the one that holds an item or "
-                "ships somewhere, tracking numbers and parcels, items and prices, where it ships, how it was paid "
-                "and refunded, whether it can still be changed or cancelled",
+    description="A question about their orders: list them, which holds an item or ships where, tracking, "
+                "payments, refunds, whether it can still change",
     summary="your question about your orders",
     offer="answer a question about your orders",
     question=True,
@@ -280,8 +279,7 @@ SPEC = ProcessSpec(
         "what's the order number of the one with the yoga mat", "give me all my order numbers",
         "do I have any pending orders", "how many parcels was it sent in", "what's the status of each of my orders",
     ),
-    slots=(context.words_slot("the question about the orders, in the customer's words (with any order ids, "
-                              "products or places they named)"),),
+    slots=(context.words_slot("the question, in the customer's words"),),
     templates={
         "one": "Order {order_id} is {status}.",
         "entry": "- {order_id}, {status}",

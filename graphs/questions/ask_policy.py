@@ -64,9 +64,8 @@ def facts(frame: Frame, state: ConversationState) -> dict:
 
 SPEC = ProcessSpec(
     name="ask_policy",
-    description="Answer a question about the store's rules: what can be cancelled, changed, returned or "
-                "exchanged and when, where a refund can go and how long it takes, whether a change or a "
-                "cancellation can be undone or done again",
+    description="A question about the store's rules: what can be cancelled, changed, returned, undone, where "
+                "refunds go",
     summary="your question about our rules",
     offer="answer a question about what the store allows",
     question=True,
@@ -87,7 +86,7 @@ SPEC = ProcessSpec(
         "how does cancelling work", "what are the rules", "can I return items from an order that hasn't arrived",
         "is there a limit on how many times I can change an order",
     ),
-    slots=(context.words_slot("the question about the store's rules, in the customer's words"),),
+    slots=(context.words_slot("the question, in the customer's words"),),
     templates={
         "answer": "{rules}",
         "overview": "Here's what I can do: cancel an order that hasn't shipped; change a pending order's shipping "
