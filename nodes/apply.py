@@ -54,6 +54,7 @@ class _Turn:
         self.lines: list[Utterance] = list(state.get("outbox") or [])
         self.events: list[TraceEvent] = list(state.get("trace") or [])
         self.started: list[Frame] = []
+        self.corrected_confirmation = False  # this message changed a value a pending confirmation listed
         messages = state.get("messages") or []
         # The customer's own words and what they answer: the confirmation gate reads these, not
         # what understanding made of them.
@@ -220,6 +221,8 @@ class _Turn:
         if slot in frame.slots:
             changes["corrected"] = [*frame.corrected, slot]
             changes["step"] = self.catalogue.resume_step(frame.process, slot, frame.step)
+            if frame.asking is not None and frame.asking.fingerprint is not None:
+                self.corrected_confirmation = True
         self.replace(frame, frame.with_(**changes))
 
     def check_same_customer(self, slot: str, value: JsonValue) -> None:
@@ -280,7 +283,9 @@ def make_apply(catalogue: Catalogue):
         for command in slot_values:
             # The yes or no is bound to the details listed: if a change in the same message ("no, just the
             # shoes") alters them, the process lists them again and asks anew.
-            if command.slot == "confirmed":
+            if command.slot == "confirmed" and not turn.corrected_confirmation:
+                # "wrong order sorry, the one with …": a correction of what was listed is no refusal of it;
+                # the details are listed again for a new answer.
                 turn.set_slot(command.slot, command.value)
         for command in commands:
             if isinstance(command, SetSlot):

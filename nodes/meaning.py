@@ -61,7 +61,8 @@ def similarities(text: str, candidates: Sequence[str]) -> list[float]:
     text = content(text)
     if model is None or not candidates or not text.strip():
         return [0.0] * len(candidates)
-    return [float(score) for _, score in model.rank(text, list(candidates), sort=False)]
+    vectors = model.embed([text, *candidates], norm=True)
+    return [float(score) for score in vectors[1:] @ vectors[0]]
 
 
 LONE_FLOOR, LONE_MARGIN = 0.25, 0.18  # a weaker match counts when nothing else comes near ("my sneakers")

@@ -44,3 +44,8 @@ def test_an_offered_order_is_picked_by_what_it_holds():
     assert [c.value for c in x.choice("the coffee machine one", orders, by_meaning=True)] == ["#W2"]
     assert x.choice("the coffee machine one", orders) == []  # a closed set (reasons, payment methods): by name only
     assert x.choice("gift card", orders, by_meaning=True) == []
+
+
+def test_one_candidate_is_scored_too():
+    assert meaning.closest("the coffee machine", ["Espresso Machine"]) == 0
+    assert meaning.closest("hmm", ["Espresso Machine"]) is None

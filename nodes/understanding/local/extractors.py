@@ -56,13 +56,23 @@ def emails(text: str) -> list[str]:
     return [e.lower().rstrip(".") for e in EMAIL.findall(text)]
 
 
+# Seven digits on their own are an order number here ("sorry, I meant 1004002"), unless they follow the
+# name of a payment method ("gift card 1001003": payment ids end in seven digits too).
+BARE_ORDER_NUMBER = re.compile(r"(?<![\w#.,$])(\d{7})(?![\d.,]\d|\d)")
+PAYMENT_BEFORE = re.compile(r"(?:card|paypal|visa|mastercard|amex|discover|ending|account)\W*(?:\w+\W+){0,1}$", re.I)
+
+
 def order_ids(text: str) -> list[str]:
-    found = []
+    at: list[tuple[int, str]] = []
     for match in ORDER_ID.finditer(text):
-        digits = next(g for g in match.groups() if g)
-        order_id = f"#W{digits}"
-        if order_id not in found:
-            found.append(order_id)
+        at.append((match.start(), next(g for g in match.groups() if g)))
+    for match in BARE_ORDER_NUMBER.finditer(text):
+        if not PAYMENT_BEFORE.search(text[max(0, match.start() - 30):match.start()]):
+            at.append((match.start(), match.group(1)))
+    found: list[str] = []
+    for _, digits in sorted(at):
+        if f"#W{digits}" not in found:
+            found.append(f"#W{digits}")
     return found
 
 

@@ -70,6 +70,9 @@ BUT = re.compile(r",?\s+but\s+(?=[a-z])", re.I)  # "yes, but change the address 
 SAME_AS = re.compile(r"same\s+(?:\w+\s+){0,2}as\s+(?:(?:my|the|for|in|on|that|of)\s+)*(?:order\s*)?#?\s?W?\d{7}",
                      re.I)
 IDENTITY = ("email", "first_name", "last_name", "zip")
+# At a confirmation, "wrong order sorry, the one with the running shoes" names another order by description.
+OTHER_ORDER = re.compile(r"\b(?:wrong|other|another|different|meant|not (?:that|this))\b", re.I)
+ORDER_WORDS = re.compile(r"\b(?:order|the one with|the one (?:for|from))\b", re.I)
 ITEM_CHANGES = {"exchange_items", "change_order_items"}  # one request, whatever the order's status
 HEAD_WORDS = 12
 
@@ -419,6 +422,8 @@ class LocalUnderstander:
         if active is None:
             return found, guesses
         asked = request.question.slot if request.question else None
+        if asked == "confirmed" and read_reply(text).bare:
+            return found, guesses  # "ok wait, no", "yes please": an answer and nothing else, so no correction
         for slot in active.slots:
             if slot.name in answered or slot.name in IDENTITY or slot.name == asked:
                 continue
@@ -426,6 +431,9 @@ class LocalUnderstander:
             if typed is not None and slot.kind != "yes_no":
                 if request.filled_slots.get(slot.name) != typed:
                     found.append(SetSlot(slot=slot.name, value=typed))
+            elif slot.kind == "order_id" and slot.name in request.filled_slots and asked == "confirmed" \
+                    and OTHER_ORDER.search(text) and ORDER_WORDS.search(text):
+                found.append(SetSlot(slot=slot.name, value=text))  # "wrong order, the one with the running shoes"
             elif slot.kind in TEXT_KINDS and slot.name in request.filled_slots:
                 # At the confirmation, a longer reply may carry a change, unless it is only a yes
                 # ("yes that's everything, go ahead" changes nothing).
