@@ -191,3 +191,14 @@ def test_the_turn_is_the_same_whatever_the_durability(tmp_path, durability):
     finally:
         default.close()
         other.close()
+
+
+def test_the_turn_benchmark_runs_both_side_by_side(home, capsys):
+    """`python -m procall.evals.bench_turn` prints its figures (what they are depends on the machine)."""
+    from procall.evals.bench_turn import main
+
+    assert main(["--rounds", "1", "--turns", "36"]) == 0
+    out = capsys.readouterr().out
+    assert "procall/bare wall p50" in out and "procall/bare CPU p50" in out
+    assert "checkpointer saves (put + put_writes) per message" in out
+    assert "late/early" in out and "checkpoint database (WAL folded in)" in out
