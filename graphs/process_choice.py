@@ -13,9 +13,10 @@ Option = tuple[str, str, tuple[str, ...]]  # process, how it is offered, words t
 
 
 def choice_spec(name: str, description: str, examples: tuple[str, ...], question: str, options: tuple[Option, ...],
-                summary: str) -> ProcessSpec:
+                summary: str, offer: str = "") -> ProcessSpec:
     return ProcessSpec(
         name=name, description=description, summary=summary, requires_identity=False, examples=examples,
+        offer=offer,
         slots=(SlotSpec("choice", "process", "which process", ask="ask_choice",
                         choices=lambda f, s: [Choice(value=p, label=label, aliases=words)
                                               for p, label, words in options],

@@ -54,7 +54,6 @@ class _Turn:
         self.lines: list[Utterance] = list(state.get("outbox") or [])
         self.events: list[TraceEvent] = list(state.get("trace") or [])
         self.started: list[Frame] = []
-        self.corrected_confirmation = False  # this message changed a value a pending confirmation listed
         messages = state.get("messages") or []
         # The customer's own words and what they answer: the confirmation gate reads these, not
         # what understanding made of them.
@@ -203,7 +202,10 @@ class _Turn:
                 return  # a yes proposed for words that don't say yes ("how long does it take?") is no answer
         if slot in IDENTITY_SLOTS and self.target_for(slot) is None:
             if self.state.get("customer") is not None:
-                self.check_same_customer(slot, value)
+                # Only another email is another customer: words read as a name ("it's cancelled right") are
+                # weak evidence, and refusing on them told customers their own order was someone else's.
+                if slot == "email":
+                    self.check_same_customer(slot, value)
                 return
             # Identity given along with a request that doesn't need it yet: identify now anyway.
             self.stack.append(self.new("identify_customer", "prerequisite" if self.stack else "regular"))
@@ -221,8 +223,6 @@ class _Turn:
         if slot in frame.slots:
             changes["corrected"] = [*frame.corrected, slot]
             changes["step"] = self.catalogue.resume_step(frame.process, slot, frame.step)
-            if frame.asking is not None and frame.asking.fingerprint is not None:
-                self.corrected_confirmation = True
         self.replace(frame, frame.with_(**changes))
 
     def check_same_customer(self, slot: str, value: JsonValue) -> None:
@@ -283,9 +283,7 @@ def make_apply(catalogue: Catalogue):
         for command in slot_values:
             # The yes or no is bound to the details listed: if a change in the same message ("no, just the
             # shoes") alters them, the process lists them again and asks anew.
-            if command.slot == "confirmed" and not turn.corrected_confirmation:
-                # "wrong order sorry, the one with …": a correction of what was listed is no refusal of it;
-                # the details are listed again for a new answer.
+            if command.slot == "confirmed":
                 turn.set_slot(command.slot, command.value)
         for command in commands:
             if isinstance(command, SetSlot):

@@ -123,6 +123,7 @@ class Reading:
     reason: Reason
     bare: bool = False      # nothing in the reply but the answer (and politeness): no model needed to read it
     assent: bool = False    # it holds a word of assent (a yes that may say more: "yes, and use paypal")
+    only_answer: bool = False  # nothing but yes/no words and politeness ("no thanks"; not "my order isn't right")
     unknown: tuple[str, ...] = ()  # the words that are neither assent, politeness nor restatement
 
     @property
@@ -200,7 +201,9 @@ def read_reply(text: str, details: str | None = None) -> Reading:
         if polar[-1] not in negative:
             return Reading("unclear", "mixed")  # "no wait, yes": ask again
         rest = tuple(w for w in words if w not in negative and w not in NO_FILLER)
-        return Reading("no", "negation", bare=not rest, unknown=rest)
+        only = all(w in negative or w in FILLER or w in ASSENT for w in words) and not any(
+            w in RESTATE and w not in FILLER for w in words)
+        return Reading("no", "negation", bare=not rest, unknown=rest, only_answer=only)
     hedges = [w for w in words if w in HEDGE]
     if hedges:
         return Reading("unclear", "hedge")

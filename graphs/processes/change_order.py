@@ -11,6 +11,7 @@ SPEC = choice_spec(
     name="change_order",
     description="Change a pending order without saying what: ask whether the items, the address or the payment",
     summary="changing your order",
+    offer="change an order that hasn't shipped yet (its items, address or payment)",
     question="Sure. What would you like to change?\n{choices}",
     options=(
         ("change_order_items", "the items (another size, color or version)",

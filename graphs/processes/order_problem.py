@@ -20,6 +20,7 @@ SPEC = choice_spec(
     name="order_problem",
     description="A vague complaint about an order ('my order is all wrong'): find out what went wrong",
     summary="looking into your order",
+    offer="sort out a problem with an order you received",
     question="I'm sorry to hear that. What went wrong?\n{choices}",
     options=(
         ("missing_items", "something is missing, or the package hasn't arrived",

@@ -28,9 +28,11 @@ NAME_FIRST = re.compile(r"(?:^|[.!?]\s+)(?:(?i:hi|hello|hey)[,!]?\s+)?([A-Z][a-z
                         r"(?=\s+(?i:here)\b|\s*,|\s+(?i:from)\b|\s+(?i:zip)|\s*\d{5}\b)")
 NAME_LOWER = re.compile(r"(?:^|[.!?]\s+)(?:(?:hi|hello|hey)[,!]?\s+)?([a-z][a-z'\-]+)\s+([a-z][a-z'\-]+)"
                         r"(?=\s+here\b)", re.I)
+# After "I'm", "it's", "this is" only a capitalised name ("it's cancelled right" names nobody); after "my name
+# is" or "call me", one in any case.
 NAME_CUES = re.compile(
-    r"\b(?:my name is|my name's|name is|name's|i am|i'm|im|this is|it's|its|call me)\s+"
-    r"([A-Z][a-z'\-]+)\s+([A-Z][a-z'\-]+)", re.I)
+    r"\b(?:(?i:i am|i'm|im|this is|it's|its)\s+([A-Z][a-z'\-]+)\s+([A-Z][a-z'\-]+)"
+    r"|(?i:my name is|my name's|name is|name's|call me)\s+((?i:[a-z][a-z'\-]+))\s+((?i:[a-z][a-z'\-]+)))")
 # "hey, mia castillo, 94110": two words right before a zip are a name, whatever their case.
 NAME_BEFORE_ZIP = re.compile(r"(?:^|[.!?,;:]\s*|\b(?:hi|hello|hey|it's|its|i'm|im|this is)[,!]?\s+)([a-z][a-z'\-]+)\s+"
                              r"([a-z][a-z'\-]+),?\s+(?:(?:and\s+)?(?:my\s+)?zip\s*(?:code)?\s*(?:is)?:?\s*)?\d{5}\b",
@@ -93,8 +95,11 @@ def person_name(text: str, expected: bool = False) -> tuple[str, str] | None:
         match = pattern.search(text)
         if pattern is NAME_BEFORE_ZIP and match and (looks_like_address(text) or len(match.group(2)) == 2):
             continue  # "…, Phoenix AZ 85060" is a city and a state before a zip, not a name
-        if match and match.group(1).lower() not in NOT_NAMES and match.group(2).lower() not in NOT_NAMES:
-            return match.group(1).title(), match.group(2).title()
+        if match is None:
+            continue
+        first, last = [g for g in match.groups() if g][:2]
+        if first.lower() not in NOT_NAMES and last.lower() not in NOT_NAMES:
+            return first.title(), last.title()
     if expected:  # a bare answer to "your first and last name?": "Yusuf Rossi", "oh ok, yusuf rossi, zip 10025"
         rest = ZIP.sub(" ", EMAIL.sub(" ", text))
         words = [w for w in re.findall(r"[A-Za-z][A-Za-z'\-]*", rest) if w.lower() not in NAME_FILLER]

@@ -43,6 +43,7 @@ from .negation import without_declined
 from .question_ranker import QuestionAwareRanker, Ranker
 
 REQUEST_CONFIDENCE = 0.4      # a clause is a request for a process
+QUESTION_REQUEST = 0.33       # … or, asked as a question, a request to know something
 DIGRESSION_CONFIDENCE = 0.6   # a request overrides an answer to the pending question
 QUESTION_DIGRESSION = 0.45    # … more easily when it is itself a question ("do you have it in black?")
 QUESTION = re.compile(r"\?\s*$"
@@ -65,10 +66,12 @@ MERGE_CUES = re.compile(r"\b(also|as well|too|add|plus|another|oh and|one more|i
 # "Ok, back to the cancellation": the customer leaves a digression for a request it interrupted.
 RESUME_CUES = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|now|alright|right|anyway)\W+)*(?:let'?s\s+)?(?:(?:get|go|come)\s+)?"
                          r"back to\b|\b(?:(?:get|go|come) back to|continue with|carry on with|resume)\b", re.I)
-CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s+(?:and also|also|and then|then|plus)\s+(?=[a-z])", re.I)
+CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s+(?:and also|also|and then|then|plus)\s+(?=[a-z])|,\s+and\s+(?=[a-z])",
+                          re.I)
+HYPOTHETICAL = re.compile(r"\s*(?:if|when|whether|suppose|say)\b", re.I)
 BUT = re.compile(r",?\s+but\s+(?=[a-z])", re.I)  # "yes, but change the address first": an answer, then a request
-SAME_AS = re.compile(r"same\s+(?:\w+\s+){0,2}as\s+(?:(?:my|the|for|in|on|that|of)\s+)*(?:order\s*)?#?\s?W?\d{7}",
-                     re.I)
+SAME_AS = re.compile(r"same\s+(?:\w+\s+){0,2}as\s+(?:(?:my|the|for|in|on|that|of|other|one)\s+)*(?:order\s*)?"
+                     r"#?\s?W?\d{7}", re.I)
 IDENTITY = ("email", "first_name", "last_name", "zip")
 # At a confirmation, "wrong order sorry, the one with the running shoes" names another order by description.
 OTHER_ORDER = re.compile(r"\b(?:wrong|other|another|different|meant|not (?:that|this))\b", re.I)
@@ -106,7 +109,7 @@ class LocalUnderstander:
         active = request.active_process
         identity = self._identity(text)
 
-        if question is None and active is None and x.bare_yes_no(text) is False:
+        if question is None and active is None and read_reply(text).answer == "no" and read_reply(text).only_answer:
             return Understanding(commands=[Goodbye()], confidence=1.0)  # "no" to "anything else?": done
         if question is not None and question.kind == "process":
             return self._pick_process(text, question, ranking, identity)
@@ -257,7 +260,9 @@ class LocalUnderstander:
             name, confidence = self._request_in(clause, active is None, ranker)
             if found and name in self.requests and self._detail_of(found[-1][0], name, clause):
                 name = found[-1][0]  # "… please use the credit card for any difference": a detail of it
-            if name in self.requests and confidence >= REQUEST_CONFIDENCE:
+            # A question ("what's in my pending order again?") is a request more easily than a statement
+            floor = QUESTION_REQUEST if QUESTION.search(clause) else REQUEST_CONFIDENCE
+            if name in self.requests and confidence >= floor:
                 if found and found[-1][0] == name:
                     found[-1] = (name, max(confidence, found[-1][1]), f"{found[-1][2]} {clause}")
                 else:
@@ -284,7 +289,11 @@ class LocalUnderstander:
         said up front; a long list of options after it only blurs it). The two item-change processes count
         as one request: the order's status decides which of them runs."""
         best = ("", 0.0)
-        for part in (clause, " ".join(clause.split()[:HEAD_WORDS])):
+        # ... and from its first phrase: "cancel order W9527030, no longer needed" asks first, then answers
+        phrases = [re.split(r"\s+because\s+", p, maxsplit=1)[0] for p in re.split(r"[,:;]", clause)]
+        # "Wrong order" alone is too little to be a request; "if I cancel my order, …" supposes one, asks none
+        phrases = [p for p in phrases if len(p.split()) >= 3 and not HYPOTHETICAL.match(p)]
+        for part in dict.fromkeys((clause, " ".join(clause.split()[:HEAD_WORDS]), *phrases)):
             ranking = dict((ranker or self.classifier).rank(part))
             for name in ITEM_CHANGES:
                 ranking[name] = sum(ranking.get(n, 0.0) for n in ITEM_CHANGES) if ranking.get(name) == max(
