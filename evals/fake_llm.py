@@ -19,32 +19,36 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
 from ..nodes.understanding.base import ActiveQuestion, UnderstandingRequest
+from ..nodes.understanding.command_schema import TOOL_NAME, written
+from ..nodes.understanding.prompt import STATE_MARK, label_names
 from ..state.frames import Choice
 
-STATE_MARK = "Conversation state:\n"
+_QUESTION = re.compile(r"question: (?P<slot>\S+) \((?P<kind>[^,)]+)(?P<several>, several)?\)")
+_CHOICE = re.compile(r"- (?P<value>.+?)(?:: (?P<label>.+?))?(?: \[also: (?P<also>.*)\])?$")
 
 
 def request_from_prompt(messages: list[BaseMessage]) -> UnderstandingRequest:
-    system = str(messages[0].content)
-    state = json.loads(system.split(STATE_MARK, 1)[1])
-    question = None
-    if state.get("question"):
-        q = state["question"]
-        choices = [Choice(value=c["value"], label=c["label"], aliases=tuple(c.get("also") or _aliases(c["label"])))
-                   for c in q["choices"]]
-        question = ActiveQuestion(process=state.get("active_process") or "", slot=q["slot"], kind=q["kind"],
-                                  choices=choices, multiple=q.get("multiple", False))
+    """The request the prompt was built from, as far as the prompt says it (what a model can know)."""
+    lines = str(messages[0].content).split(STATE_MARK, 1)[1].splitlines()
+    active, filled, paused, question = None, {}, [], None
+    for line in lines[1:]:
+        if line.startswith("active: "):
+            active, _, slots = line.removeprefix("active: ").partition(" ")
+            filled = json.loads(slots)
+        elif line.startswith("paused: "):
+            paused = line.removeprefix("paused: ").split(", ")
+        elif (asked := _QUESTION.match(line)) is not None:
+            question = ActiveQuestion(process=active or "", slot=asked["slot"], kind=asked["kind"],
+                                      multiple=bool(asked["several"]))
+        elif (offered := _CHOICE.match(line)) is not None and question is not None:
+            label = offered["label"] or offered["value"]
+            extra = offered["also"].split("; ") if offered["also"] else []
+            question.choices.append(Choice(value=offered["value"], label=label,
+                                           aliases=tuple(dict.fromkeys([*extra, *label_names(label)]))))
     history = [("customer" if isinstance(m, HumanMessage) else "assistant", str(m.content)) for m in messages[1:-1]]
-    return UnderstandingRequest(text=str(messages[-1].content), active_process=state.get("active_process"),
-                                question=question, filled_slots=state.get("filled_slots") or {},
-                                paused_processes=state.get("paused_processes") or [],
-                                customer_identified=bool(state.get("customer_identified")), history=history)
-
-
-def _aliases(label: str) -> tuple[str, ...]:
-    """Words a reader would pick a choice by: the names after the colon of 'id, status: A, B and C'."""
-    tail = label.split(":", 1)[-1]
-    return tuple(p.strip() for p in re.split(r",| and ", tail) if len(p.strip()) > 2)
+    return UnderstandingRequest(text=str(messages[-1].content), active_process=active, question=question,
+                                filled_slots=filled, paused_processes=paused,
+                                customer_identified=lines[0] == "customer identified", history=history)
 
 
 class PromptReadingChatModel(BaseChatModel):
@@ -70,8 +74,8 @@ class PromptReadingChatModel(BaseChatModel):
 
     def _generate(self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs) -> ChatResult:
         understanding = self._local().understand(request_from_prompt(messages))
-        args = understanding.model_dump(mode="json")
-        message = AIMessage(content="", tool_calls=[{"name": "Understanding", "args": args, "id": "call_fake"}])
+        message = AIMessage(content="", tool_calls=[{"name": TOOL_NAME, "args": written(understanding),
+                                                     "id": "call_fake"}])
         sent = count_tokens_approximately(messages)
         answered = count_tokens_approximately([message])
         message.usage_metadata = {"input_tokens": sent, "output_tokens": answered, "total_tokens": sent + answered}

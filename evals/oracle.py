@@ -24,6 +24,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
+from ..nodes.understanding.command_schema import TOOL_NAME, written
 from ..state.commands import Command, Understanding
 
 
@@ -53,8 +54,8 @@ class OracleUnderstandingModel(BaseChatModel):
         return self
 
     def _generate(self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs) -> ChatResult:
-        args = Understanding(commands=self._next).model_dump(mode="json")
-        message = AIMessage(content="", tool_calls=[{"name": "Understanding", "args": args, "id": "oracle"}])
+        args = written(Understanding(commands=self._next))  # as a model following the compact schema answers
+        message = AIMessage(content="", tool_calls=[{"name": TOOL_NAME, "args": args, "id": "oracle"}])
         return ChatResult(generations=[ChatGeneration(message=_with_usage(message, messages, self._tools))])
 
 

@@ -116,7 +116,7 @@ def make_understander(settings: Settings, services: Services, model=None, catalo
         return UnderstandingSetup(local)
     from .nodes.understanding.llm import LLMUnderstander, chat_model
 
-    llm = LLMUnderstander(catalogue, model or chat_model(settings))
+    llm = LLMUnderstander(catalogue, model or chat_model(settings), cache_dir=settings.model_cache)
     shortcut = partial(typed_answer, local) if settings.typed_answers_without_model else None
     return UnderstandingSetup(llm, local if settings.llm_fallback_to_local else None, shortcut)
 
