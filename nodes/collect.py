@@ -47,6 +47,11 @@ def collect(spec: ProcessSpec, slot_name: str, step: str, needs: str | None = No
                 if slot_name in frame.slots and frame.slots[slot_name] != resolution.value:
                     events.append(TraceEvent(event="corrected", process=spec.name, slot=slot_name))
                     slots = _without_dependents(spec, slots, slot_name)
+                    # An answer to a question about the old value ("just the t-shirt, the headphones are
+                    # fine" asked for the new options) changed this one: it is read again, but saying
+                    # nothing for the dependents is no failed answer to them.
+                    kept = _without_dependents(spec, {s.name: None for s in spec.slots}, slot_name)
+                    frame = frame.with_(answered=[s for s in frame.answered if s in kept])
                 frame = frame.with_(slots=slots, attempts={k: v for k, v in frame.attempts.items() if k != slot_name})
                 if f"assumed_{slot_name}" in spec.templates and _inferred(resolution.value, mention):
                     lines.append(say(spec, frame, state, f"assumed_{slot_name}"))  # say which one we took

@@ -14,11 +14,14 @@ from pydantic import JsonValue
 from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein, Levenshtein
 
+from ...nodes import meaning
 from ...nodes.process_spec import Rejected, Resolution, Resolved, Unrecognised
 from ...nodes.templates import listing
 from ...tools.backend.models import Order, OrderItem, Product, Variant
+from .item_phrases import phrases
 
-ALL_WORDS = re.compile(r"\b(all (?:of )?(?:the |my )?(?:items|of them|things|products)|everything|"
+# "everything else the same" speaks of the options, not of the items
+ALL_WORDS = re.compile(r"\b(all (?:of )?(?:the |my )?(?:items|of them|things|products)|everything(?!\s+else)|"
                        r"whole order|entire order|all items|all of it|every item|all of them)\b", re.I)
 ANOTHER = re.compile(r"\b(both|two|another|other one|second one|the other)\b", re.I)
 BOTH_WORDS = re.compile(r"\b(both|two of|2 of|two \w+s|each)\b", re.I)
@@ -26,9 +29,6 @@ SAME_WORDS = re.compile(r"\b(same|identical|exact same|another one of the same|r
                         r"no change|as it is|same options)\b", re.I)
 ITEM_ID = re.compile(r"\b\d{10}\b")
 INSTEAD = re.compile(r"\binstead of\b|\brather than\b", re.I)
-REMOVE = re.compile(r"\b(?:not the|without|remove|drop|except|no longer"
-                    r"|don't (?:want to )?(?:return|exchange|change))\b", re.I)
-ONLY = re.compile(r"\b(?:just|only)\b", re.I)
 
 
 def _norm(text: str) -> str:
@@ -104,8 +104,10 @@ def item_label(item: OrderItem) -> str:
 # -- which items ---------------------------------------------------------------------------
 
 
-def mentions_of(order: Order, text: str) -> list[tuple[int, list[int]]]:
-    """(token position, indexes of the order's items) for each product the text names."""
+def mentions_of(order: Order, text: str, by_meaning: bool = True, bare: bool = True) -> list[tuple[int, list[int]]]:
+    """(token position, indexes of the order's items) for each product the text names; `by_meaning`: also
+    in the customer's own words ("my sneakers"), where no name is spelled; `bare`: even a short answer with no
+    "the" or "my" ("sneakers"), which among options may well be one ("tan")."""
     found: list[tuple[int, list[int]]] = []
     by_name: dict[str, list[int]] = {}
     for index, item in enumerate(order.items):
@@ -131,7 +133,77 @@ def mentions_of(order: Order, text: str) -> list[tuple[int, list[int]]]:
             positions = [i for i, t in enumerate(_tokens(text)) if fuzz.ratio(_singular(squashed), t) >= 88]
         for position in sorted(set(positions)):
             found.append((position, indexes))
+    if by_meaning:
+        found += _meant(order, text, {p for p, _ in found}, option_words, bare)
     return sorted(found)
+
+
+PHRASE_BREAKS = {"and", "or", "nor", "but", "plus", "also", "then"}
+# "the coffee machine", "my sneakers" name what they have; "a tan one" describes what they want
+NOUN_STARTS = {"the", "my", "this", "that", "these", "those", "your", "our", "his", "her"}
+NOUN_ENDS = {"on", "in", "of", "from", "for", "to", "with", "at", "by", "into", "instead", "because", "since",
+             "which", "who", "as", "i", "im", "it", "is", "are", "was", "were", "please", "if", "so", "like"}
+# Words that describe an item without naming what it is ("the black one", "a fresh one of the same kind")
+NOT_NAMES = {"one", "ones", "same", "new", "fresh", "brand", "kind", "order", "item", "items", "thing", "things",
+             "size", "bigger", "smaller", "larger", "different", "other", "another", "version", "model", "exact",
+             "exactly", "identical", "replacement", "both", "all", "everything", "whole", "first", "second",
+             "third", "last", "number", "instead", "too", "also", "again", "as", "well", "available"}
+
+
+def _meant(order: Order, text: str, spelled: set[int], option_words: set[str], bare: bool
+           ) -> list[tuple[int, list[int]]]:
+    """Items named in the customer's own words ("my sneakers", "the coffee machine"), found by meaning in the
+    short noun phrases where spelling found no item name. A phrase counts only if it clearly means one of the
+    order's products (`meaning.closest`)."""
+    chunks = re.split(r"[,;:!?]|(?<!\d)\.(?!\d)", text)
+    pieces = [_tokens(chunk) for chunk in chunks]
+    if [t for piece in pieces for t in piece] != _tokens(text):
+        return []  # the parts don't line up with the text's words: no positions to give
+    by_name: dict[str, list[int]] = {}
+    for index, item in enumerate(order.items):
+        by_name.setdefault(item.name, []).append(index)
+    names = list(by_name)
+    # the words as written ("sneakers", not "sneaker"): the embeddings know the plural as customers say it
+    words = [t.strip(".") for t in _norm(text).split() if t.strip(".")]
+    if len(words) != len(_tokens(text)):
+        return []
+    found: list[tuple[int, list[int]]] = []
+    start = 0
+    for piece in pieces:
+        phrase: list[int] = []
+        for offset, token in enumerate([*piece, "and"]):
+            if token not in PHRASE_BREAKS:
+                phrase.append(start + offset)
+                continue
+            if phrase and not spelled & set(phrase):
+                found += [(at, by_name[names[k]])
+                          for at, k in _noun_phrases(phrase, words, names, option_words, bare and len(words) <= 3)]
+            phrase = []
+        start += len(piece)
+    return found
+
+
+def _noun_phrases(phrase: list[int], written: list[str], names: list[str], option_words: set[str], bare: bool
+                  ) -> list[tuple[int, int]]:
+    """(position, index of the name) for the noun phrases of a phrase that clearly mean one of `names`: the
+    words after "the", "my", … up to a preposition, or, if `bare`, the whole phrase ("sneakers")."""
+    words = [written[i] for i in phrase]
+    starts = [n + 1 for n, w in enumerate(words) if w in NOUN_STARTS]
+    if not starts and bare and not {"a", "an"} & set(words):
+        starts = [0]
+    found = []
+    for begin in starts:
+        end = begin
+        while end < len(words) and end - begin < 3 and words[end] not in NOUN_ENDS | NOUN_STARTS | {"a", "an"}:
+            end += 1
+        kept = [w for w in words[begin:end] if _singular(w) not in NOT_NAMES | option_words | GENERIC_OPTION_WORDS
+                and w not in COLOR_WORDS and len(w) >= 3 and w.isalpha()]
+        if not kept:
+            continue
+        index = meaning.closest(" ".join(kept), names)
+        if index is not None:
+            found.append((phrase[begin], index))
+    return found
 
 
 def pick_items(order: Order, mention: JsonValue, elsewhere: Iterable[Order] = (),
@@ -162,12 +234,8 @@ def pick_items(order: Order, mention: JsonValue, elsewhere: Iterable[Order] = ()
             new_part, old_part = INSTEAD.split(text, maxsplit=1)
             chosen = _remove(chosen, _named(order, old_part, [], unclear, among=chosen))
             chosen += _named(order, new_part, chosen, unclear)
-        elif chosen and REMOVE.search(text):
-            chosen = _remove(chosen, _named(order, REMOVE.split(text, maxsplit=1)[-1], [], unclear, among=chosen))
-        elif chosen and ONLY.search(text):
-            chosen = _named(order, text, [], unclear) or chosen
         else:
-            chosen += _named(order, text, chosen, unclear)
+            chosen = _choose(order, text, chosen, unclear)
     if foreign and (foreign[1] or not chosen):
         return Rejected(foreign[0])
     if unclear:
@@ -175,6 +243,33 @@ def pick_items(order: Order, mention: JsonValue, elsewhere: Iterable[Order] = ()
         return Rejected(f"your order has more than one {listing(sorted(set(unclear)))} ({'; '.join(same)}); "
                         "tell me which one, or say both", hold=True)
     return Resolved(chosen) if chosen else Unrecognised()
+
+
+def _choose(order: Order, text: str, chosen: list[str], unclear: list[str]) -> list[str]:
+    """The choice after the customer's words, read phrase by phrase: the items they name are added ("also the
+    lamp"), are all of it ("just the notebook", "item 1 only"), or are taken out ("the watch is fine", "the
+    makeup kit I'm keeping", "everything except the kettle", "not item 2").
+
+    Once items are chosen, the customer mostly talks about options ("a tan one"), so an item named only by
+    meaning can narrow or leave the choice but is never added to it."""
+    said = phrases(text)
+
+    def names(words: str, taken: list[str], notes: list[str]) -> list[str]:
+        if not chosen:
+            return _named(order, words, taken, notes)
+        spelled = _named(order, words, taken, notes, by_meaning=False)
+        return spelled + _named(order, words, taken + spelled, [], among=chosen)
+
+    taken = " , ".join(p.text for p in said if p.way != "drop")
+    if any(p.way == "only" and names(p.text, [], []) for p in said):
+        picked = names(taken, [], unclear)
+    else:
+        picked = [*chosen, *_named(order, taken, chosen, unclear, by_meaning=not chosen)] \
+            if taken.strip(" ,") else list(chosen)
+    kept = " , ".join(p.text for p in said if p.way == "drop")
+    if kept.strip(" ,") and picked:
+        picked = _remove(picked, _named(order, kept, [], unclear, among=picked))
+    return picked
 
 
 def _not_in_order(order: Order, texts: list[str], elsewhere: list[Order], strict_ids: bool
@@ -223,8 +318,8 @@ def _remove(chosen: list[str], gone: list[str]) -> list[str]:
     return left
 
 
-def _named(order: Order, text: str, taken: list[str], unclear: list[str], among: list[str] | None = None
-           ) -> list[str]:
+def _named(order: Order, text: str, taken: list[str], unclear: list[str], among: list[str] | None = None,
+           by_meaning: bool = True) -> list[str]:
     """Items the text names that are not already in `taken` (an item appearing twice can be named twice);
     with `among`, only those items are candidates (what to take out of a choice)."""
     used = _used(order, taken)
@@ -242,7 +337,7 @@ def _named(order: Order, text: str, taken: list[str], unclear: list[str], among:
     if ALL_WORDS.search(text):
         return [it.item_id for k, it in enumerate(order.items) if k not in used]
     text = re.sub(r"[,;:]", " and ", text)  # commas part the items ("the black one, the kettle")
-    mentions = mentions_of(order, text)
+    mentions = mentions_of(order, text, by_meaning)
     named_here: set[int] = set()
     for position, indexes in mentions:
         free = [k for k in indexes if k not in used]
@@ -287,14 +382,14 @@ def _used(order: Order, taken: list[str]) -> set[int]:
     return used
 
 
+PLACE = re.compile(r"(?<![\d#w$.])\b([1-9])\b(?=\s*(?:,|and\b|or\b|only\b|&|\.(?!\d)|\)|$))")
 ORDINAL_WORDS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4}
 
 
 def _positions_named(text: str, count: int) -> list[int]:
     lowered = text.lower()
     # "2", "number 2", "1 and 3" are places in the list; "4 hours" or "size 9" are not
-    positions = [int(n) - 1 for n in re.findall(r"(?<![\d#w$.])\b([1-9])\b(?=\s*(?:,|and\b|or\b|&|\.(?!\d)|\)|$))",
-                                                lowered)]
+    positions = [int(n) - 1 for n in PLACE.findall(lowered)]
     positions += [i for w, i in ORDINAL_WORDS.items() if re.search(rf"\b{w}\b", lowered)]
     if re.search(r"\blast (one|item)\b", lowered):
         positions.append(count - 1)
@@ -452,7 +547,7 @@ def segments(order: Order, item_ids: list[str], text: str) -> dict[int, str]:
     words = re.sub(r"[,;]", " and ", text)
     tokens = _tokens(words)
     chosen = [k for k, it in enumerate(order.items) if it.item_id in item_ids]
-    marks = [(pos, [k for k in ks if k in chosen]) for pos, ks in mentions_of(order, words)]
+    marks = [(pos, [k for k in ks if k in chosen]) for pos, ks in mentions_of(order, words, bare=False)]
     marks = [(pos, ks) for pos, ks in marks if ks]
     if len(marks) < 2:
         return {k: text for k in chosen}
