@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from pydantic import JsonValue
 from rapidfuzz import fuzz
@@ -25,8 +26,11 @@ ALL_WORDS = re.compile(r"\b(all (?:of )?(?:the |my )?(?:items|of them|things|pro
                        r"whole order|entire order|all items|all of it|every item|all of them)\b", re.I)
 ANOTHER = re.compile(r"\b(both|two|another|other one|second one|the other)\b", re.I)
 BOTH_WORDS = re.compile(r"\b(both|two of|2 of|two \w+s|each)\b", re.I)
-SAME_WORDS = re.compile(r"\b(same|identical|exact same|another one of the same|replacement|new one|"
-                        r"no change|as it is|same options)\b", re.I)
+# "exactly the same", "a fresh one of the same kind", "just like what I picked": the same variant again (an
+# exchange or item change may give the very variant the customer has, when it is available).
+SAME_WORDS = re.compile(r"\b(same|identical|replacement|(?:new|fresh) one|no changes?|as it is|unchanged|"
+                        r"like (?:what|the one|the ones) i (?:have|had|got|picked|ordered|chose)|like mine|"
+                        r"what i (?:have|had|got) now)\b", re.I)
 ITEM_ID = re.compile(r"\b\d{10}\b")
 INSTEAD = re.compile(r"\binstead of\b|\brather than\b", re.I)
 
@@ -443,10 +447,12 @@ def wanted_options(product: Product, current: dict[str, str], text: str) -> dict
     options share ("black" for frame and for lens) goes to the option named next to it ("black frame")."""
     values_of = _option_values(product)
     hits: dict[str, list[tuple[int, int, str]]] = {}
+    own = _own_words(product, values_of)
     for name, values in values_of.items():
         for value in values:
-            for position in _positions(value, text):
-                hits.setdefault(name, []).append((position, len(_tokens(value)), value))
+            found = [(p, len(_tokens(value))) for p in _positions(value, text)]
+            for position, size in found or _loose_positions(value, text, own.get(value, set())):
+                hits.setdefault(name, []).append((position, size, value))
     _settle_shared(hits, values_of, _tokens(text))
     wanted: dict[str, str] = {}
     for name, found in hits.items():
@@ -456,6 +462,36 @@ def wanted_options(product: Product, current: dict[str, str], text: str) -> dict
         # A value that contains another ("5 ft" vs "15 ft"): keep the longest match at a place.
         wanted[name] = max(new or found, key=lambda h: (h[0], h[1]))[2]
     return wanted
+
+
+def _own_words(product: Product, values_of: dict[str, list[str]]) -> dict[str, set[str]]:
+    """For each value of several words, the words no other value of the product has ("75w" of "75W
+    equivalent", "heather" and "grey" of "heather grey" when no colour is plain grey): naming one names the
+    value. Bare numbers, short words and the product's own name are too weak to count."""
+    values = [v for vs in values_of.values() for v in vs]
+    count: dict[str, int] = {}
+    for value in dict.fromkeys(values):
+        for word in set(_tokens(value)):
+            count[word] = count.get(word, 0) + 1
+    name = set(_tokens(product.name))
+
+    def strong(word: str) -> bool:  # "75w", "heather"; not "12", "aa"
+        mixed = any(c.isdigit() for c in word) and any(c.isalpha() for c in word)
+        return not word.isdigit() and (len(word) >= 3 or mixed)
+
+    return {value: {w for w in _tokens(value) if count[w] == 1 and w not in name and w not in GENERIC_OPTION_WORDS
+                    and strong(w)}
+            for value in values if len(_tokens(value)) > 1}
+
+
+def _loose_positions(value: str, text: str, own: set[str]) -> list[tuple[int, int]]:
+    """(position, size) where the text names a value not spelled out: run together or apart ("wifi" for
+    "Wi-Fi", "soft cover" for "softcover"), or by a word only that value has ("the 75W one")."""
+    tokens, words = _tokens(text), _tokens(value)
+    squashed = "".join(words)
+    found = [(i, 1) for i, t in enumerate(tokens) if len(words) > 1 and t == squashed]
+    found += [(i, 2) for i in range(len(tokens) - 1) if len(words) == 1 and tokens[i] + tokens[i + 1] == squashed]
+    return found or [(i, 1) for i, t in enumerate(tokens) if t in own]
 
 
 def _settle_shared(hits: dict[str, list[tuple[int, int, str]]], values_of: dict[str, list[str]],
@@ -538,19 +574,28 @@ def _unknown_color(product: Product, current: dict[str, str], wanted: dict[str, 
     return None
 
 
-def segments(order: Order, item_ids: list[str], text: str) -> dict[int, str]:
-    """Split the text into the part about each chosen item. A part runs from the separator ("and", a
-    comma) before its product's name to the separator before the next one, so the adjectives in front
-    of a name stay with it ("a black backpack and a navy t-shirt"). When one product is named several
-    times for several items ("the black t-shirt to red, and the blue t-shirt to green"), each part goes
-    to the item whose current options it names."""
+def segments(order: Order, item_ids: list[str], text: str) -> tuple[dict[int, str], str | None]:
+    """Split the text into the part about each chosen item it names, and what it says before naming any
+    (for the chosen items it doesn't name; None when it names none, so all of it is for every item).
+
+    A part runs from the separator ("and", a comma) before its product's name to the separator before
+    the next one, so the adjectives in front of a name stay with it ("a black backpack and a navy
+    t-shirt"). When one product is named several times for several items ("the black t-shirt to red,
+    and the blue t-shirt to green"), each part goes to the item whose current options it names. A text
+    that names one item is all about it ("in red, the t-shirt"), but its words before that name may be
+    about another ("size L, and the backpack in black"); "the phone in black, everything else the same"
+    says nothing about the watch."""
     words = re.sub(r"[,;]", " and ", text)
     tokens = _tokens(words)
     chosen = [k for k, it in enumerate(order.items) if it.item_id in item_ids]
     marks = [(pos, [k for k in ks if k in chosen]) for pos, ks in mentions_of(order, words, bare=False)]
     marks = [(pos, ks) for pos, ks in marks if ks]
+    if not marks:
+        return {}, None
+    first = marks[0][0]
+    rest = " ".join(tokens[:next((i for i in range(first - 1, -1, -1) if tokens[i] in SEPARATORS), 0)])
     if len(marks) < 2:
-        return {k: text for k in chosen}
+        return {k: text for k in marks[0][1]}, rest
     starts = [0]
     for n in range(1, len(marks)):
         previous, here = marks[n - 1][0], marks[n][0]
@@ -567,65 +612,97 @@ def segments(order: Order, item_ids: list[str], text: str) -> dict[int, str]:
         for k in ks:
             taken.add(k)
             parts[k] = f"{parts.get(k, '')} {piece}".strip()
-    for k in chosen:
-        parts.setdefault(k, text)
-    return parts
+    return parts, rest
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What one text says about one item: the new variant, or why there is none."""
+    variant: Variant | None = None
+    refusal: str | None = None
+
+
+def _read(product: Product, item: OrderItem, part: str) -> _Reading | None:
+    """The variant `part` asks for instead of `item`; None if it says nothing about it."""
+    wanted = wanted_options(product, item.options, part)
+    same = bool(SAME_WORDS.search(part))
+    if all(item.options.get(k) == v for k, v in wanted.items()) and not same:
+        wanted = {}  # "my black t-shirt" names the item as it is, not a change to it
+    color = _unknown_color(product, item.options, wanted, part)
+    if color is not None:
+        return _Reading(refusal=color)
+    if not wanted and not same:
+        named = _unknown_value(product, part)
+        return _Reading(refusal=named) if named is not None else None
+    current = product.variants.get(item.item_id)
+    if not wanted and (current is None or not current.available):
+        shown = "; ".join(f"{options_text(v.options)} (${v.price:,.2f})"
+                          for v in [v for v in product.variants.values() if v.available][:8])
+        return _Reading(refusal=f"the same {item.name} ({options_text(item.options)}) isn't available any more. "
+                                f"Available: {shown}")
+    variant, offers = variant_for(product, item.options, wanted)
+    if variant is None:
+        shown = "; ".join(f"{options_text(v.options)} (${v.price:,.2f})" for v in offers[:8])
+        return _Reading(refusal=f"there is no available {item.name} with {options_text(wanted) or 'that'} in place "
+                                f"of your {options_text(item.options)}. Available: {shown}")
+    return _Reading(variant=variant)
 
 
 def pick_variants(order: Order, item_ids: list[str], products: dict[str, Product],
                   mention: JsonValue) -> Resolution:
-    """For each item to change, the new item id, as a list of {"item_id", "new_item_id"} in item order."""
+    """For each item to change, the new item id, as a list of {"item_id", "new_item_id"} in item order.
+
+    The mention may hold several answers (what was said before, held while an item's options were still
+    missing, and the latest): each is read in turn, and a later one decides for the items it names. One that
+    names none of the items is about those still without a new variant (or, if none is, about all)."""
     values = mention if isinstance(mention, list) else [mention]
     if values and all(isinstance(v, dict) and "new_item_id" in v for v in values):
         return Resolved(values)  # already resolved (a correction re-using earlier choices)
-    text = " ".join(str(v) for v in values)
-    parts = segments(order, item_ids, text)
-    changes, missing, unavailable = [], [], []
-    used: set[int] = set()
+    texts = [str(v) for v in values if not isinstance(v, dict)]
+    indexes: list[int] = []
     for item_id in item_ids:
-        index = next(k for k, it in enumerate(order.items) if it.item_id == item_id and k not in used)
-        used.add(index)
-        item = order.items[index]
-        product = products.get(item.product_id)
-        if product is None:
-            missing.append(item.name)
-            continue
-        part = parts.get(index, text)
-        wanted = wanted_options(product, item.options, part)
-        if all(item.options.get(k) == v for k, v in wanted.items()) and not SAME_WORDS.search(part):
-            wanted = {}  # "my black t-shirt" names the item as it is, not a change to it
-        color = _unknown_color(product, item.options, wanted, part)
-        if color is not None:
-            return Rejected(color)
-        if not wanted and not SAME_WORDS.search(part):
-            named = _unknown_value(product, part)
-            if named is not None:
-                return Rejected(named)
-            missing.append(item.name)
-            continue
-        variant, offers = variant_for(product, item.options, wanted)
-        if variant is None:
-            unavailable.append((item, wanted, offers))
-            continue
-        changes.append({"item_id": item.item_id, "new_item_id": variant.item_id})
-    if unavailable:
-        item, wanted, offers = unavailable[0]
-        shown = "; ".join(f"{options_text(v.options)} (${v.price:,.2f})" for v in offers[:8])
-        asked = options_text(wanted) or "that"
-        return Rejected(f"there is no available {item.name} with {asked} in place of your "
-                        f"{options_text(item.options)}. Available: {shown}")
+        indexes.append(next(k for k, it in enumerate(order.items) if it.item_id == item_id and k not in indexes))
+    readings: dict[int, _Reading] = {}
+    for text in texts:
+        parts, rest = segments(order, item_ids, text)
+        open_ = [k for k in indexes if readings.get(k, _Reading()).variant is None]
+        for index in indexes:
+            if index in parts:
+                part = parts[index]
+            elif rest is not None:
+                part = rest
+            elif index in open_ or not open_:
+                part = text
+            else:
+                continue
+            product = products.get(order.items[index].product_id)
+            reading = _read(product, order.items[index], part) if product is not None and part else None
+            if reading is not None:
+                readings[index] = reading
+    changes = [{"item_id": order.items[k].item_id, "new_item_id": readings[k].variant.item_id}
+               for k in indexes if k in readings and readings[k].variant is not None]
+    refused = [readings[k].refusal for k in indexes if k in readings and readings[k].refusal]
+    missing = [order.items[k].name for k in indexes if k not in readings]
+    # What was read for some items is kept while others still need their options (hold): their options may
+    # come in the next answer, which is read together with this one.
+    if refused:
+        return Rejected(refused[0], hold=bool(changes))
     if missing:
         if not changes:
             return Unrecognised()
-        return Rejected(f"I still need the new options for the {listing(missing)}")
+        return Rejected(f"I still need the new options for the {listing(list(dict.fromkeys(missing)))}", hold=True)
     return Resolved(changes)
 
 
 def describe_changes(order: Order, products: dict[str, Product], changes: Iterable[dict]) -> list[str]:
+    """One line per item; the very variant the customer has is said to be the same, not shown as a change."""
     lines = []
     for change in changes:
         item = next(it for it in order.items if it.item_id == change["item_id"])
         variant = products[item.product_id].variants[change["new_item_id"]]
+        if variant.item_id == item.item_id:
+            lines.append(f"The same {item.name}: {options_text(item.options)} (${variant.price:,.2f})")
+            continue
         lines.append(f"{item.name}: {options_text(item.options)} (${item.price:,.2f}) -> "
                      f"{options_text(variant.options)} (${variant.price:,.2f})")
     return lines
