@@ -22,9 +22,9 @@ def resolver(default_allowed: bool):
     def resolve_address(mention: JsonValue, frame: Frame, state: ConversationState) -> Resolution:
         customer = state["customer"]
         text = str(mention)
-        same = addresses.SAME_AS_ORDER.search(text)
-        if same and f"#W{same.group(1)}" in customer.order_ids:
-            return Resolved({"same_as": f"#W{same.group(1)}"})  # its address is looked up next
+        same = addresses.referenced_order(text)
+        if same and same in customer.order_ids:
+            return Resolved({"same_as": same})  # its address is looked up next
         default = Address(**customer.address) if customer.address and default_allowed else None
         return addresses.resolve(mention, {}, default)
 

@@ -25,8 +25,21 @@ STATES = {
 CODES = set(STATES.values())
 STREET = re.compile(r"\b\d+[A-Za-z]?\s+[A-Za-z0-9 .'\-]+", re.I)
 STATE_ZIP = re.compile(r"([A-Za-z][A-Za-z ]*?)\s*,?\s+(\d{5})(?:-\d{4})?\b")
-SAME_AS_ORDER = re.compile(r"same\s+(?:\w+\s+){0,2}as\s+(?:(?:my|the|for|in|on|that|of)\s+)*(?:order\s*)?#?\s?W?"
-                           r"(\d{7})", re.I)
+_ID = r"#?\s?W?(\d{7})"
+_OWN = r"(?:(?:my|the|for|in|on|that|of|other|one|order)\s+)*"
+# Another order's address: "same as my other order W1603792", "the same address as #W1603792", "ship it to the
+# address on order W1603792", "the address W1603792 already has", "use W1603792's address"; not "the address of
+# order W1092119", which is the order to change. The id of each form is the first group that matched
+# (`referenced_order`).
+_TO = r"\b(?:to|use|using|with|take|copy)\s+(?:the\s+)?"
+SAME_AS_ORDER = re.compile(
+    rf"same\s+(?:\w+\s+){{0,2}}as\s+{_OWN}{_ID}"
+    rf"|{_TO}(?:shipping\s+)?address\s+(?:of|on|from|in|for)\s+{_OWN}{_ID}"
+    rf"|\baddress\s+(?:that\s+)?(?:order\s+)?{_ID}\s+(?:already\s+)?(?:has|uses|is going to|goes to|ships to)\b"
+    rf"|{_TO}(?:order\s+)?{_ID}(?:'s|s)\s+(?:shipping\s+)?address", re.I)
+# A unit on the street line or in words around it: "Suite 613", "Apt 4B", "unit #12", "Apt C"
+UNIT = re.compile(r"\b(?:suite|ste|apt|apartment|unit|room|floor|building|bldg)\.?\s*#?\s*[A-Za-z]?\d+[A-Za-z]?\b"
+                  r"|\b(?:suite|ste|apt|apartment|unit)\.?\s+[A-Za-z]\b", re.I)
 DEFAULT_WORDS = re.compile(r"\b(default address|my address on file|home address|my profile address|"
                            r"address on my account)\b", re.I)
 
@@ -47,6 +60,31 @@ def _state_zip(part: str) -> tuple[str, str, str] | None:
     return None
 
 
+def referenced_order(text: str) -> str | None:
+    """The order whose address the customer points to ("same as my other order W1603792"), as "#W…"."""
+    match = SAME_AS_ORDER.search(text)
+    return f"#W{next(g for g in match.groups() if g)}" if match else None
+
+
+def _split_unit(line: str) -> tuple[str, str]:
+    """'967 Sunset Drive Suite 613' -> ('967 Sunset Drive', 'Suite 613'): a unit written on the street line."""
+    match = UNIT.search(line)
+    if match is None or match.start() == 0 or not STREET.match(line[:match.start()].strip(" ,")):
+        return line, ""
+    return line[:match.start()].strip(" ,"), line[match.start():].strip(" ,")
+
+
+def _second_line(part: str) -> str:
+    """'then Suite 564 on the second line' -> 'Suite 564'; a building name or the like is kept as written."""
+    match = UNIT.search(part)
+    return match.group(0) if match else part
+
+
+def _cased(line: str) -> str:
+    """'760 elm ave' -> '760 Elm Ave'; a line the customer wrote with capitals is kept as written."""
+    return " ".join(w[:1].upper() + w[1:] for w in line.split(" ")) if line.islower() else line
+
+
 def parse(text: str) -> Address | None:
     """'123 Main St, Apt 4, Austin, TX 78701, USA' -> Address (country defaults to USA)."""
     text = re.sub(r"^.*?(?=\b\d+[A-Za-z]?\s+[A-Za-z])", "", text.strip(), count=1, flags=re.S)
@@ -61,8 +99,11 @@ def parse(text: str) -> Address | None:
     if len(rest) < 2 or not STREET.match(rest[0]):
         return None
     address1, city = rest[0], rest[-1]
-    address2 = ", ".join(p for p in rest[1:-1] if p)  # a unit, suite or building name: kept as written
-    return Address(address1=address1, address2=address2, city=city.title() if city.islower() else city,
+    # a unit, suite or building name, on its own line or after the street ("967 Sunset Drive Suite 613")
+    address2 = ", ".join(_second_line(p) for p in rest[1:-1] if p)
+    if not address2:
+        address1, address2 = _split_unit(address1)
+    return Address(address1=_cased(address1), address2=_cased(address2), city=city.title() if city.islower() else city,
                    country=country, state=state, zip=zip_code)
 
 
@@ -75,9 +116,8 @@ def resolve(mention: JsonValue, known: dict[str, Address], default: Address | No
         except ValueError:
             return Unrecognised()
     text = str(mention)
-    same = SAME_AS_ORDER.search(text)
-    if same:
-        order_id = f"#W{same.group(1)}"
+    order_id = referenced_order(text)
+    if order_id:
         if order_id not in known:
             return Rejected(f"I can't find order {order_id} on your account")
         return Resolved(known[order_id].model_dump())

@@ -15,9 +15,9 @@ from ...state.conversation import ConversationState
 from ...state.frames import Choice, Frame
 from ...tools.backend.contracts import OrderResult
 from ...tools.backend.models import Order
+from .addresses import SAME_AS_ORDER
 
-SAME_AS = re.compile(r"same\s+(?:\w+\s+){0,2}as\s+(?:(?:my|the|for|in|on|that|of)\s+)*(?:order\s*)?#?\s?W?\d{7}",
-                     re.I)
+SAME_AS = SAME_AS_ORDER  # "the same address as my other order #W…" names an order that is not the one meant
 ORDER_ID = re.compile(r"#?\s*W\s*(\d{7})\b", re.I)
 BARE_DIGITS = re.compile(r"\b(\d{7})\b")
 
