@@ -84,13 +84,14 @@ def outcomes(gateway: Gateway, ctx: CallContext = CHLOE) -> list[tuple]:
 
 
 def test_a_slow_system_times_out_per_attempt(make):
-    gateway = make(policy(read_timeout_s=0.03), FaultPlan(systems={"orders": SystemFaults(latency_ms=400)}))
+    gateway = make(policy(read_timeout_s=0.03), FaultPlan(systems={"orders": SystemFaults(latency_ms=2000)}))
     started = time.perf_counter()
     result = gateway.call("get_order_details", {"order_id": "#W1005001"}, CHLOE)
     elapsed = time.perf_counter() - started
     assert (result.ok, result.error.code, result.attempts) == (False, "timeout", 3)
     assert "did not answer within 0.03s" in result.error.message
-    assert elapsed < 0.35  # three 30 ms attempts and short backoffs, not 3 x 400 ms
+    # Three 30 ms attempts and short backoffs, not 3 x 2 s: a bound a loaded machine can't reach by slowness alone.
+    assert elapsed < 2.0
     assert outcomes(gateway) == [("retried", "timeout", 1), ("retried", "timeout", 2), ("failed", "timeout", 3)]
 
 
@@ -336,8 +337,12 @@ def test_reads_run_concurrently(make, executed):
     elapsed = time.perf_counter() - started
     assert all(r.ok for r in results)
     assert [r.output.order.order_id for r in results] == ["#W1005001", "#W1005002"] * 3  # answers in call order
-    assert 0.05 <= elapsed < 0.15, f"6 reads of 50 ms took {elapsed * 1000:.0f} ms"  # sequential would be 300 ms
+    assert elapsed >= 0.05
     assert len(executed) == 6
+    # Concurrent, not one after another: some reads were running at the same time (read from when each one
+    # ran, not from how fast the machine is).
+    spans = sorted((start, end) for _, start, end in executed)
+    assert any(later[0] < earlier[1] for earlier, later in zip(spans, spans[1:], strict=False))
 
 
 def test_writes_run_one_at_a_time_in_order(make, executed):
