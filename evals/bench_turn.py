@@ -7,9 +7,10 @@ The bare loop is the least a LangGraph chat can do per message: an interrupt nod
 and a pass-through node (append a reply), resumed with `Command(resume=text)` on a `SqliteSaver` made by
 the same function as procall's (`procall.runtime.sqlite_checkpointer`: same pragmas, same serializer),
 with LangGraph's default durability. procall plays `procall demo`'s script on a fresh copy of the demo
-store each round (local understanding, default settings otherwise). The two alternate message by message,
-which goes first alternating too, so a busy machine slows both alike. CPU is `time.process_time()` of
-this process (checkpoint writer threads included); wall is `time.perf_counter()`.
+store each round (local understanding, default settings otherwise). Each runs in a worker process of its
+own (neither one's memory, caches or garbage collection is charged to the other), and the two alternate
+message by message, which goes first alternating too, so a busy machine slows both alike. CPU is
+`time.process_time()` of the worker (its checkpoint writer threads included); wall is `time.perf_counter()`.
 
 `--turns N` then plays one conversation of N customer messages on each, in checkpoint files of their own
 (procall: an identification, then the cycle in `LONG_CYCLE` again and again: an order's status, a product
@@ -22,12 +23,13 @@ machine at this moment, not a test: on a loaded machine wall time varies with th
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -101,11 +103,14 @@ def count_saves(saver: Any) -> list[int]:
 
 
 class Bare:
-    def __init__(self, path: Path):
-        self.path = path
-        self.saver = sqlite_checkpointer(path)
+    def __init__(self, home: Path):
+        self.path = home / "bare.db"
+        self.saver = sqlite_checkpointer(self.path)
         self.saves = count_saves(self.saver)
         self.graph = bare_graph(self.saver)
+
+    def new_store(self, n: int) -> None:
+        """The bare loop has no store."""
 
     def start(self, thread: str) -> None:
         self.graph.invoke({"messages": []}, {"configurable": {"thread_id": thread}})
@@ -114,33 +119,37 @@ class Bare:
         values = self.graph.invoke(Command(resume=text), {"configurable": {"thread_id": thread}})
         return str(values["messages"][-1].content)
 
+    def db_mb(self) -> float:
+        return db_mb(self.saver, self.path)
+
     def close(self) -> None:
         self.saver.conn.close()
 
 
-# -- measuring ---------------------------------------------------------------------------------------
+class Procall:
+    def __init__(self, home: Path, cache_dir: Path):
+        self.home = home
+        self.settings = Settings(home=home, nlu="local", data=None, cache_dir=cache_dir)
+        self.assistant = Assistant(self.settings, backend=create_store(home / "stores" / "bench-0.db"))
+        self.saves = count_saves(self.assistant.checkpointer)
 
+    def new_store(self, n: int) -> None:
+        """A fresh copy of the demo store (the demo's writes succeed every round)."""
+        old = self.assistant.backend
+        self.assistant.use_store(create_store(self.home / "stores" / f"bench-{n}.db"))
+        old.close()
 
-@dataclass
-class Samples:
-    wall_ms: list[float] = field(default_factory=list)
-    cpu_ms: list[float] = field(default_factory=list)
+    def start(self, thread: str) -> None:
+        self.assistant.greeting(thread)
 
-    def add(self, wall_s: float, cpu_s: float) -> None:
-        self.wall_ms.append(wall_s * 1000)
-        self.cpu_ms.append(cpu_s * 1000)
+    def send(self, thread: str, text: str) -> str:
+        return self.assistant.send(thread, text).text
 
+    def db_mb(self) -> float:
+        return db_mb(self.assistant.checkpointer, self.settings.checkpoints_path)
 
-def timed(samples: Samples, action: Callable[[], Any]) -> Any:
-    cpu, wall = time.process_time(), time.perf_counter()
-    result = action()
-    samples.add(time.perf_counter() - wall, time.process_time() - cpu)
-    return result
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+    def close(self) -> None:
+        self.assistant.close()
 
 
 def db_mb(saver: Any, path: Path) -> float:
@@ -151,36 +160,84 @@ def db_mb(saver: Any, path: Path) -> float:
     return sum(p.stat().st_size for p in path.parent.glob(f"{path.name}*") if p.is_file()) / 1e6
 
 
-class Pair:
-    """procall and the bare loop in one temporary home, with checkpoints in files of their own."""
-
-    def __init__(self, home: Path):
-        self.home = home
-        # The user's classifier cache (what `procall demo` uses): the bench measures turns, not training.
-        self.settings = Settings(home=home, nlu="local", data=None, cache_dir=Settings().model_cache)
-        self.assistant = Assistant(self.settings, backend=create_store(home / "stores" / "bench-0.db"))
-        self.saves = count_saves(self.assistant.checkpointer)
-        self.bare = Bare(home / "bare.db")
-
-    def fresh_store(self, n: int) -> None:
-        self.assistant.use_store(create_store(self.home / "stores" / f"bench-{n}.db"))
-
-    def start(self, thread: str) -> None:
-        self.assistant.greeting(thread)
-        self.bare.start(thread)
-
-    def both(self, n: int, thread: str, text: str, procall: Samples, bare: Samples) -> str:
-        """One message to each, the order alternating with `n`; returns procall's reply."""
-        said = ""
-        for system in ("procall", "bare") if n % 2 == 0 else ("bare", "procall"):
-            if system == "procall":
-                said = timed(procall, lambda: self.assistant.send(thread, text).text)
+def serve(kind: str, home: str, cache_dir: str, conn: Connection) -> None:
+    """A worker process running one system: each is measured in a process of its own, so neither one's
+    memory, caches or garbage collection is charged to the other. CPU is this process's (its checkpoint
+    writer threads included)."""
+    system = Procall(Path(home), Path(cache_dir)) if kind == "procall" else Bare(Path(home))
+    conn.send("ready")
+    try:
+        while (request := conn.recv()) is not None:
+            op, *args = request
+            if op == "send":
+                saves, cpu, wall = system.saves[0], time.process_time(), time.perf_counter()
+                system.send(*args)
+                conn.send((time.perf_counter() - wall, time.process_time() - cpu, system.saves[0] - saves))
             else:
-                timed(bare, lambda: self.bare.send(thread, text))
-        return said
+                conn.send(getattr(system, op)(*args))
+    finally:
+        system.close()
+
+
+class Worker:
+    def __init__(self, kind: str, home: Path, cache_dir: Path):
+        home.mkdir(parents=True, exist_ok=True)
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter, nothing inherited
+        self.conn, theirs = context.Pipe()
+        self.process = context.Process(target=serve, args=(kind, str(home), str(cache_dir), theirs), daemon=True)
+        self.process.start()
+        if self.conn.recv() != "ready":
+            raise RuntimeError(f"the {kind} worker did not start")
+
+    def __call__(self, op: str, *args: Any) -> Any:
+        self.conn.send((op, *args))
+        return self.conn.recv()
 
     def close(self) -> None:
-        self.assistant.close()
+        self.conn.send(None)
+        self.process.join(timeout=60)
+
+
+# -- measuring ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Samples:
+    wall_ms: list[float] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)
+    saves: list[int] = field(default_factory=list)
+
+    def add(self, wall_s: float, cpu_s: float, saves: int) -> None:
+        self.wall_ms.append(wall_s * 1000)
+        self.cpu_ms.append(cpu_s * 1000)
+        self.saves.append(saves)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+class Pair:
+    """procall and the bare loop, each in a worker process of its own with its own checkpoint file."""
+
+    def __init__(self, home: Path):
+        # The user's classifier cache (what `procall demo` uses): the bench measures turns, not training.
+        cache = Settings().model_cache
+        self.procall = Worker("procall", home / "procall", cache)
+        self.bare = Worker("bare", home / "bare", cache)
+
+    def each(self, op: str, *args: Any) -> None:
+        self.procall(op, *args)
+        self.bare(op, *args)
+
+    def both(self, n: int, thread: str, text: str, procall: Samples, bare: Samples) -> None:
+        """One message to each, one after the other (which goes first alternating with `n`)."""
+        for worker, samples in ((self.procall, procall), (self.bare, bare))[::1 if n % 2 == 0 else -1]:
+            samples.add(*worker("send", thread, text))
+
+    def close(self) -> None:
+        self.procall.close()
         self.bare.close()
 
 
@@ -206,20 +263,18 @@ def report(title: str, procall: Samples, bare: Samples) -> bool:
 
 def per_message(pair: Pair, rounds: int) -> bool:
     procall, bare = Samples(), Samples()
-    n = saves = bare_saves = 0
+    n = 0
     for r in range(rounds):
-        pair.fresh_store(r + 1)
+        pair.each("new_store", r + 1)
         thread = f"demo-{r}"
-        pair.start(thread)
+        pair.each("start", thread)
         for text in SCRIPT:
-            before, bare_before = pair.saves[0], pair.bare.saves[0]
             pair.both(n, thread, text, procall, bare)
-            saves += pair.saves[0] - before
-            bare_saves += pair.bare.saves[0] - bare_before
             n += 1
+    saves = statistics.mean(procall.saves), statistics.mean(bare.saves)
     met = report(f"per customer message: the demo conversation ({len(SCRIPT)} messages) x {rounds} rounds, "
                  f"{len(procall.wall_ms)} messages each", procall, bare)
-    print(f"  checkpointer saves (put + put_writes) per message: procall {saves / n:.1f}, bare {bare_saves / n:.1f}")
+    print(f"  checkpointer saves (put + put_writes) per message: procall {saves[0]:.1f}, bare {saves[1]:.1f}")
     return met
 
 
@@ -233,9 +288,8 @@ def long_conversation(home: Path, turns: int) -> bool:
 
 def _long_conversation(pair: Pair, turns: int) -> bool:
     procall, bare = Samples(), Samples()
-    pair.fresh_store(0)
     thread = "long"
-    pair.start(thread)
+    pair.each("start", thread)
     cycle = len(LONG_CYCLE)
     script = [*LONG_OPENING, *(LONG_CYCLE * (turns // cycle + 1))][:turns]
     sizes: list[tuple[int, float, float]] = []
@@ -243,8 +297,7 @@ def _long_conversation(pair: Pair, turns: int) -> bool:
     for n, text in enumerate(script, 1):
         pair.both(n, thread, text, procall, bare)
         if n in marks:
-            sizes.append((n, db_mb(pair.assistant.checkpointer, pair.settings.checkpoints_path),
-                          db_mb(pair.bare.saver, pair.bare.path)))
+            sizes.append((n, pair.procall("db_mb"), pair.bare("db_mb")))
     # Whole cycles: WINDOW of them from the 2nd (around turn 10), and the last WINDOW complete ones. Medians:
     # on a busy machine a few turns wait for a core, and a mean would measure the machine.
     opening = len(LONG_OPENING)
@@ -291,8 +344,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="procall-bench-turn-") as home:
         pair = Pair(Path(home))
         try:
-            print(f"procall durability {pair.settings.durability!r}; bare: LangGraph's default; "
-                  f"checkpoints: procall.runtime.sqlite_checkpointer for both")
+            print(f"procall durability {Settings().durability!r}; bare: "
+                  f"LangGraph's default; checkpoints: procall.runtime.sqlite_checkpointer for both; each system "
+                  f"in a worker process of its own")
             met = per_message(pair, args.rounds)
         finally:
             pair.close()

@@ -1,4 +1,4 @@
-"""Every message of each conversation, in order: what `Assistant.view` shows.
+"""Every message of each conversation, in order: what `Assistant.view` shows and evals score.
 
 The conversation state keeps only its last messages (`KEPT_MESSAGES` in state/conversation.py): every
 checkpoint stores the whole state, so a full history made each turn's checkpoint, and the turn, grow with
@@ -13,23 +13,31 @@ database, or in Postgres; in memory for any other checkpointer.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 
-_SCHEMA = ("CREATE TABLE IF NOT EXISTS procall_transcript (thread_id TEXT NOT NULL, seq INTEGER NOT NULL, "
-           "message_id TEXT NOT NULL, role TEXT NOT NULL, text TEXT NOT NULL, PRIMARY KEY (thread_id, seq))")
+_SCHEMA = ("CREATE TABLE IF NOT EXISTS procall_messages (thread_id TEXT NOT NULL, seq INTEGER NOT NULL, "
+           "message_id TEXT NOT NULL, role TEXT NOT NULL, text TEXT NOT NULL, template_keys TEXT, "
+           "PRIMARY KEY (thread_id, seq))")
 
-Line = tuple[str, str]  # ("customer" | "assistant", text)
+
+class Entry(NamedTuple):
+    message_id: str
+    role: Literal["customer", "assistant"]
+    text: str
+    template_keys: list[str] | None  # an assistant message's lines' templates (the respond node keeps them)
 
 
-def _line(message: AnyMessage) -> Line | None:
+def entry(message: AnyMessage) -> Entry | None:
     if isinstance(message, HumanMessage):
-        return "customer", str(message.content)
+        return Entry(message.id or "", "customer", str(message.content), None)
     if isinstance(message, AIMessage):
-        return "assistant", str(message.content)
+        keys = message.additional_kwargs.get("template_keys")
+        return Entry(message.id or "", "assistant", str(message.content), list(keys) if keys else None)
     return None
 
 
@@ -46,7 +54,7 @@ class Transcript:
                 self._conn = PooledConnection(conn)
         # The checkpointer's own lock: its connection is also used from LangGraph's background threads.
         self._lock = getattr(checkpointer, "lock", None) or threading.Lock()
-        self._memory: dict[str, list[tuple[str, str, str]]] = {}
+        self._memory: dict[str, list[Entry]] = {}
         if self._conn is not None:
             with self._lock:
                 self._conn.execute(_SCHEMA)
@@ -56,36 +64,40 @@ class Transcript:
         """Append `messages` (the state's, oldest first) that come after the last one recorded."""
         if self._conn is None:
             kept = self._memory.setdefault(thread_id, [])
-            last = kept[-1][0] if kept else None
-            kept.extend((m.id or "", *line) for m in self._after(messages, last) if (line := _line(m)))
+            kept += self._after(messages, kept[-1].message_id if kept else None)
             return
         with self._lock:
-            row = self._conn.execute("SELECT seq, message_id FROM procall_transcript WHERE thread_id = ? "
+            row = self._conn.execute("SELECT seq, message_id FROM procall_messages WHERE thread_id = ? "
                                      "ORDER BY seq DESC LIMIT 1", (thread_id,)).fetchone()
             seq, last = (int(row[0]), row[1]) if row is not None else (0, None)
-            new = [(m.id or "", *line) for m in self._after(messages, last) if (line := _line(m)) is not None]
-            if new:
-                rows = [(thread_id, seq + n, *r) for n, r in enumerate(new, 1)]
-                self._conn.executemany("INSERT INTO procall_transcript (thread_id, seq, message_id, role, text) "
-                                       "VALUES (?, ?, ?, ?, ?)", rows)
+            rows = [(thread_id, seq + n, e.message_id, e.role, e.text,
+                     json.dumps(e.template_keys) if e.template_keys is not None else None)
+                    for n, e in enumerate(self._after(messages, last), 1)]
+            if rows:
+                self._conn.executemany("INSERT INTO procall_messages (thread_id, seq, message_id, role, text, "
+                                       "template_keys) VALUES (?, ?, ?, ?, ?, ?)", rows)
                 self._conn.commit()
 
-    def lines(self, thread_id: str, messages: list[AnyMessage]) -> list[Line]:
+    def entries(self, thread_id: str, messages: list[AnyMessage]) -> list[Entry]:
         """The whole conversation: what was recorded, then the state's `messages` not recorded yet."""
         if self._conn is None:
-            recorded = self._memory.get(thread_id, [])
+            recorded = list(self._memory.get(thread_id, []))
         else:
             with self._lock:
-                recorded = [tuple(r) for r in self._conn.execute(
-                    "SELECT message_id, role, text FROM procall_transcript WHERE thread_id = ? ORDER BY seq",
-                    (thread_id,)).fetchall()]
-        known = {r[0] for r in recorded}
-        newer = [line for m in messages if m.id not in known and (line := _line(m)) is not None]
-        return [(r[1], r[2]) for r in recorded] + newer
+                rows = self._conn.execute("SELECT message_id, role, text, template_keys FROM procall_messages "
+                                          "WHERE thread_id = ? ORDER BY seq", (thread_id,)).fetchall()
+            recorded = [Entry(r[0], r[1], r[2], json.loads(r[3]) if r[3] is not None else None) for r in rows]
+        known = {e.message_id for e in recorded}
+        return recorded + [e for m in messages if m.id not in known and (e := entry(m)) is not None]
+
+    def lines(self, thread_id: str, messages: list[AnyMessage]) -> list[tuple[str, str]]:
+        """(role, text) of every message, as `Assistant.view` shows them."""
+        return [(e.role, e.text) for e in self.entries(thread_id, messages)]
 
     @staticmethod
-    def _after(messages: list[AnyMessage], last_id: str | None) -> list[AnyMessage]:
+    def _after(messages: list[AnyMessage], last_id: str | None) -> list[Entry]:
         ids = [m.id for m in messages]
         if last_id is not None and last_id in ids:
-            return messages[ids.index(last_id) + 1:]
-        return messages  # nothing recorded yet, or the whole window is newer than the record
+            messages = messages[ids.index(last_id) + 1:]
+        # else: nothing recorded yet, or the state's whole window is newer than the record
+        return [e for m in messages if (e := entry(m)) is not None]

@@ -44,11 +44,12 @@ class TraceEvent(BaseModel):
     detail: str | None = None
 
 
-# Messages kept in the state: what understanding and the processes read (the last few turns; the LLM
-# prompt uses 6). Every checkpoint stores the whole state, so an unbounded history made each turn's
-# checkpoints, and the turn, grow with the conversation; the full record is the transcript
+# Messages kept in the state: what understanding and the processes read (the last few turns: the LLM
+# prompt's history is the last 6 messages before the new one). Every checkpoint stores the whole state, so
+# an unbounded history made each turn's checkpoints, and the turn, grow with the conversation (and each
+# message kept costs its (de)serialisation at every load and save); the full record is the transcript
 # (procall/transcript.py) and the audit log.
-KEPT_MESSAGES = 20
+KEPT_MESSAGES = 10
 
 
 def recent_messages(left: list[AnyMessage], right: list[AnyMessage] | AnyMessage) -> list[AnyMessage]:

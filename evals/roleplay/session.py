@@ -157,18 +157,11 @@ class PlaySession:
 
 
 def _messages(bot: Assistant, thread_id: str) -> list[Message]:
-    """The conversation with each assistant message's template keys (the respond node keeps them)."""
-    from langchain_core.messages import AIMessage, HumanMessage
-
+    """The whole conversation (the state keeps only its last messages: procall/transcript.py), with each
+    assistant message's template keys."""
     values = bot.graph.get_state({"configurable": {"thread_id": thread_id}}).values
-    out = []
-    for m in values.get("messages") or []:
-        if isinstance(m, HumanMessage):
-            out.append(Message(role="customer", text=str(m.content)))
-        elif isinstance(m, AIMessage):
-            keys = m.additional_kwargs.get("template_keys")
-            out.append(Message(role="assistant", text=str(m.content), template_keys=list(keys) if keys else None))
-    return out
+    return [Message(role=e.role, text=e.text, template_keys=e.template_keys)
+            for e in bot.transcript.entries(thread_id, values.get("messages") or [])]
 
 
 def transcript_text(messages: list[Message]) -> str:
