@@ -286,7 +286,7 @@ MIXED = {
 def scripted_run(make, seed: int) -> tuple[list, list]:
     """A fixed script of reads (some concurrent) and writes; what each call returned and the audit trail."""
     # Timeouts long enough that only injected hangs reach them, even on a loaded machine.
-    gateway = make(policy(read_timeout_s=0.2, write_timeout_s=0.2, breaker={"failure_threshold": 1000}),
+    gateway = make(policy(read_timeout_s=1.0, write_timeout_s=1.0, breaker={"failure_threshold": 1000}),
                    FaultPlan(seed=seed, systems=MIXED), name=f"run-{seed}-{time.perf_counter_ns()}")
     ctx = CHLOE.at(confirmed=True)
     results = []
