@@ -5,8 +5,9 @@
     print(bot.send("t1", "I want to cancel an order").text)
     bot.view("t1").stack                    # the dialogue stack of that conversation
 
-Conversations are saved in SQLite after every step, so a new `Assistant` on the same files
-continues a conversation where it stopped, also after the program was killed mid-turn. The
+Conversations are saved in SQLite at the end of every turn and before every write, so a new
+`Assistant` on the same files continues a conversation where it stopped, also after the program was
+killed mid-turn. The
 customer is then told what happened first: `send` (or `resume`, without a new message) finishes
 the cut-off turn and returns its lines before the reply to the new message, which is understood
 against the conversation as that turn left it.
