@@ -140,32 +140,47 @@ def _normalise(text: str) -> str:
     return text
 
 
-def _words(text: str) -> list[str]:
-    joined = " " + " ".join(WORD.findall(text)) + " "
+def _join_idioms(words: list[str]) -> list[str]:
+    joined = " " + " ".join(words) + " "
     for phrase, token in IDIOMS:
         joined = joined.replace(f" {phrase} ", f" {token} ")
         joined = joined.replace(f" {phrase} ", f" {token} ")  # overlapping repeats ("no no")
     return joined.split()
 
 
+def _words(text: str) -> list[str]:
+    # Idioms as written first ("sure thing", "will do"), then typos mended word by word and idioms read
+    # again, so "Suonds good, go ahhead" reads as "sounds good, go_ahead".
+    words = _join_idioms(WORD.findall(text))
+    return _join_idioms([w if "_" in w else _fix_typo(w) for w in words])
+
+
 def _fix_typo(word: str) -> str:
-    """A misspelt strong assent word ("yse", "okya", "yess"), unless it is as close to a negation."""
-    if word in ASSENT or word in NEGATION or word in FILLER or len(word) < 2:
+    """A misspelt word of the grammar ("yse", "okya", "yess", "suonds", "ahhead"), unless it is as close to a
+    negation or to another word: a typo is mended only when one reading clearly fits."""
+    if word in KNOWN or len(word) < 2:
         return word
-    single = re.sub(r"(.)\1", r"\1", word)  # "okk", "yess", "noo"
-    if single in ASSENT or single in NEGATION:
+    single = re.sub(r"(.)\1", r"\1", word)  # "okk", "yess", "noo", "ahhead"
+    if single in KNOWN:
         return single
     if len(word) < 3 or not word.isalpha():
         return word
-    best = min(TYPO_TARGETS, key=lambda t: OSA.distance(word, t))
-    if len(word) == 3 and sorted(word) != sorted(best):
-        return word  # three letters: only a swap ("yse"); "yet" is not "yes"
+    if len(word) == 3:  # three letters: only a swap of a strong assent ("yse"); "yet" is not "yes"
+        return next((t for t in TYPO_TARGETS if len(t) == 3 and sorted(t) == sorted(word)), word)
+    distance = {t: OSA.distance(word, t) for t in TYPO_CANDIDATES}
+    best = min(distance, key=lambda t: (distance[t], t not in TYPO_TARGETS))
     limit = 1 if len(best) <= 7 else 2  # "leave" is not "please"; "definately" is "definitely"
-    if OSA.distance(word, best) > limit:
+    if distance[best] > limit:
         return word
-    if any(OSA.distance(word, n) <= OSA.distance(word, best) for n in ("no", "not", "nope", "dont", "nah")):
+    rivals = [t for t, d in distance.items() if d == distance[best] and t != best]
+    near_no = any(OSA.distance(word, n) <= distance[best] for n in ("no", "not", "nope", "dont", "nah"))
+    if best in ASSENT and (near_no or any(t in NEGATION or t in HEDGE for t in rivals)):
         return word
     return best
+
+
+KNOWN = frozenset(w for w in ASSENT | FILLER | NEGATION | HEDGE | RESTATE if "_" not in w)
+TYPO_CANDIDATES = tuple(sorted({w for w in KNOWN if len(w) >= 4} | set(TYPO_TARGETS)))
 
 
 def _grounded(word: str, details: str | None) -> bool:
@@ -182,7 +197,7 @@ def read_reply(text: str, details: str | None = None) -> Reading:
     """Read a reply to a yes/no question. `details` is what was asked (the listed change), so that
     words restating it are recognised as part of a yes."""
     normalised = _normalise(text)
-    words = [_fix_typo(w) for w in _words(normalised)]
+    words = _words(normalised)
     if not words:
         return Reading("unclear", "empty")
     if any(w in SARCASM for w in words):

@@ -35,6 +35,8 @@ YES = [
     "yeah go for it", "affirmative", "will do", "that works", "works for me", "by all means", "let's do it",
     "yes, let's do it", "ok do it", "sure why not", "alright then", "yes I do", "I'd like to proceed",
     "yes, that is correct", "yes cancel W1001002", "Yes, go ahead and cancel it please.",
+    # typos, as the simulated and role-played customers make them
+    "Suonds good, go ahead.", "Yes, go ahhead.", "Sonuds good, go ahad.", "plese proceed", "absolutley",
 ]
 NO = [
     "no", "No.", "nope", "nah", "no thanks", "no thank you", "absolutely not", "definitely not", "not now",
@@ -42,7 +44,7 @@ NO = [
     "I don't think so", "I'd rather not", "okay, no, actually don't", "ok wait, no", "yes... no", "perfect, but no",
     "hmm no", "I changed my mind, keep it", "no I changed my mind", "don't cancel it", "no, don't do that",
     "that's wrong", "that's not right", "not correct", "noo", "nooo", "naw", "no, not today", "nope, leave it",
-    "okay then no", "yeah no", "sure... actually no",
+    "okay then no", "yeah no", "sure... actually no", "absolutley not", "i dont thikn so",
 ]
 NOT_YES = [
     # hedges and pauses
