@@ -292,7 +292,7 @@ class LocalUnderstander:
         # ... and from its first phrase: "cancel order W9527030, no longer needed" asks first, then answers
         phrases = [re.split(r"\s+because\s+", p, maxsplit=1)[0] for p in re.split(r"[,:;]", clause)]
         # "Wrong order" alone is too little to be a request; "if I cancel my order, …" supposes one, asks none
-        phrases = [p for p in phrases if len(p.split()) >= 3 and not HYPOTHETICAL.match(p)]
+        phrases = [p for p in phrases if (len(p.split()) >= 3 or x.order_ids(p)) and not HYPOTHETICAL.match(p)]
         for part in dict.fromkeys((clause, " ".join(clause.split()[:HEAD_WORDS]), *phrases)):
             ranking = dict((ranker or self.classifier).rank(part))
             for name in ITEM_CHANGES:
