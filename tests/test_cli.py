@@ -32,6 +32,7 @@ def test_demo_prints_the_three_parts_and_audit_shows_its_calls(home, capsys):
     assert all(r["conversation"] == thread for r in rows)
 
 
+@pytest.mark.slow
 def test_demo_can_run_twice(home, capsys):
     assert run(capsys, "demo")[0] == 0
     code, out, _ = run(capsys, "demo")
@@ -65,6 +66,7 @@ def test_bad_option_is_an_argparse_error(home, capsys):
     assert "invalid choice" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_chat_session_through_the_console_script(home):
     script = "cancel my order\nmia.castillo@example.com\n/quit\n"
     run_ = subprocess.run([sys.executable, "-m", "procall.cli.main", "chat", "--thread", "cli-1"], input=script,
@@ -82,6 +84,7 @@ def test_tools_list_and_check(home, capsys):
     assert code == 0 and "0 drifted" in out
 
 
+@pytest.mark.slow
 def test_draw_writes_a_png(home, tmp_path, capsys):
     out_file = tmp_path / "router.png"
     code, _, _ = run(capsys, "draw", "router", "--format", "png", "--out", str(out_file))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from procall.evals.conversations.format import load
 from procall.evals.conversations.runner import ConversationRunner, report
 from procall.tools.gateway.faults import FaultPlan, SystemFaults
@@ -12,6 +14,7 @@ from procall.tools.gateway.faults import FaultPlan, SystemFaults
 FOLDER = Path(__file__).parent / "conversations"
 
 
+@pytest.mark.slow
 def test_every_conversation_survives_transient_failures():
     flaky = SystemFaults(transient_rate=0.3, lost_response_rate=0.3)
     plan = FaultPlan(seed=7, systems={s: flaky for s in ("users", "orders", "products", "shipping", "support")})

@@ -29,6 +29,7 @@ def run_eval(tmp_path, capsys, *args: str) -> dict:
     return json.loads((out / "summary.json").read_text())
 
 
+@pytest.mark.slow
 def test_local_mode_runs_process_calling_only(tmp_path, capsys):
     summary = run_eval(tmp_path, capsys, "--model", "local", "--limit", "3")
     assert set(summary) >= {"process"} and "react" not in summary
@@ -39,6 +40,7 @@ def test_local_mode_runs_process_calling_only(tmp_path, capsys):
     assert process["pass_hat"]["1"] == 1.0
 
 
+@pytest.mark.slow
 def test_oracle_mode_compares_both_systems(tmp_path, capsys):
     summary = run_eval(tmp_path, capsys, "--model", "oracle", "--system", "both", "--task", "dev-0",
                        "--task", "dev-13", "--task", "dev-14", "--trials", "2")
@@ -51,6 +53,7 @@ def test_oracle_mode_compares_both_systems(tmp_path, capsys):
     assert summary["ratios"]["input token reduction"] > 0.5
 
 
+@pytest.mark.slow
 def test_openai_mode_against_a_stub_server(tmp_path, capsys, monkeypatch):
     def respond(request: dict) -> StubReply:
         if request.get("tool_choice"):  # process calling's understanding: structured output

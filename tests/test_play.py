@@ -20,6 +20,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not taubench.available(), reason=taubench.missing_reason())
 def test_play_a_dev_task_score_save_and_report(tmp_path, capsys, monkeypatch):
     data = str(taubench.data_folder())

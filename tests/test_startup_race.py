@@ -90,6 +90,7 @@ def race(tmp_path: Path, script: str, rounds: int) -> list[list[dict]]:
             worker.wait(timeout=120)
 
 
+@pytest.mark.slow
 def test_processes_opening_one_fresh_home_at_once_all_work(tmp_path):
     outcomes = race(tmp_path, RUNTIME, rounds=10)
     for number, round_ in enumerate(outcomes):
@@ -107,6 +108,7 @@ def test_processes_opening_one_fresh_home_at_once_all_work(tmp_path):
             store.close()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_assistants_starting_on_one_fresh_home_at_once_all_answer(tmp_path):
     for number, round_ in enumerate(race(tmp_path, ASSISTANT, rounds=2)):
