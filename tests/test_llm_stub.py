@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 import urllib.request
 
 import openai
@@ -157,11 +156,9 @@ def test_streaming_structured_output():
                                          (500, openai.InternalServerError)])
 def test_error_status_raises_quickly(status, exc):
     with StubChatServer(scripted([StubReply(status=status, content="boom")])) as server:
-        start = time.monotonic()
         with pytest.raises(exc, match="boom"):
             make_llm(server).invoke("hi")
-        assert time.monotonic() - start < 2
-        assert len(server.requests) == 1  # no retries
+        assert len(server.requests) == 1  # no retries (and so no back-off wait)
 
 
 def test_scripted_exhausted_is_a_clear_error():
