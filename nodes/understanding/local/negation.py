@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 # The actions the processes carry out, as word stems (a verb or its noun: "cancel", "cancellation").
-ACTIONS = r"(?:cancel|return|exchang|chang|modif|refund|swap|replac|send\s+(?:it\s+|them\s+)?back|updat|ship)\w*"
+ACTIONS = (r"(?:cancel|return|exchang|chang|modif|refund|swap|replac|send\s+(?:it\s+|them\s+)?back|updat|ship"
+           r"|transfer|person|human|agent|representative)\w*")  # "I don't need a person" declines a hand-off
 NEGATORS = (r"(?:don'?t|do\s+not|not|no|never|won'?t|wouldn'?t|didn'?t|no\s+need\s+to|nothing\s+to|without|"
             r"neither|nor|instead\s+of|rather\s+than)")
 DECLINED = re.compile(rf"\b{NEGATORS}\s+(?:\w+\s+){{0,3}}?{ACTIONS}(?:\s+(?:or|and|nor)\s+(?:\w+\s+){{0,2}}?{ACTIONS})*"

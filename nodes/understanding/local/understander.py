@@ -43,6 +43,7 @@ from .negation import without_declined
 from .question_ranker import QuestionAwareRanker, Ranker
 
 REQUEST_CONFIDENCE = 0.4      # a clause is a request for a process
+GOODBYE_CLEAR = 0.75          # a goodbye said along with an answer to a yes/no question ("no thanks, bye")
 QUESTION_REQUEST = 0.33       # … or, asked as a question, a request to know something
 DIGRESSION_CONFIDENCE = 0.6   # a request overrides an answer to the pending question
 QUESTION_DIGRESSION = 0.45    # … more easily when it is itself a question ("do you have it in black?")
@@ -177,12 +178,14 @@ class LocalUnderstander:
             elif not commands:
                 commands += self._weak_request(ranking, text)
         if question is not None and question.kind == "yes_no" and question.slot != "confirmed" \
-                and not any(isinstance(c, Goodbye) for c in commands) and self._says_goodbye(text):
+                and not any(isinstance(c, (Goodbye, StartProcess)) for c in commands) and self._says_goodbye(text):
             commands.append(Goodbye())  # "no thanks, bye" to "shall we get back to …?": the answer, and done
         return Understanding(commands=commands, confidence=round(float(confidence), 3))
 
     def _says_goodbye(self, text: str) -> bool:
-        return any(self.classifier.rank(part)[0][0] == GOODBYE and self.classifier.rank(part)[0][1] >= 0.5
+        if QUESTION.search(text):  # "… isn't there anything you can do?" goes on
+            return False
+        return any(self.classifier.rank(part)[0][0] == GOODBYE and self.classifier.rank(part)[0][1] >= GOODBYE_CLEAR
                    and len(part.split()) > 1 for part in [text, *CLAUSE_SPLIT.split(text)] if part and part.strip())
 
     def _resumed(self, text: str, request: UnderstandingRequest, ranking) -> str | None:
