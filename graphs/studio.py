@@ -33,7 +33,7 @@ def _processes():
 def router_graph() -> CompiledStateGraph:
     settings = Settings()
     catalogue, builders = _processes()
-    setup = make_understander(settings, _services(), catalogue=catalogue)
+    setup = make_understander(settings, _services(), catalogue=catalogue, cached=False)
     return build_router(_services(), setup.primary, fallback=setup.fallback, shortcut=setup.shortcut,
                         processes=(catalogue, builders))
 

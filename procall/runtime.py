@@ -108,15 +108,18 @@ class UnderstandingSetup:
     shortcut: Callable[[UnderstandingRequest], Any] | None = None
 
 
-def make_understander(settings: Settings, services: Services, model=None, catalogue: Catalogue | None = None
-                      ) -> UnderstandingSetup:
+def make_understander(settings: Settings, services: Services, model=None, catalogue: Catalogue | None = None,
+                      cached: bool = True) -> UnderstandingSetup:
+    """`cached=False` trains in memory and touches no file (LangGraph's dev server builds graphs on its event
+    loop, where file I/O is refused)."""
     catalogue = catalogue or build_processes(services)[0]
-    local = LocalUnderstander(catalogue, settings.model_cache)
+    cache = settings.model_cache if cached else None
+    local = LocalUnderstander(catalogue, cache)
     if settings.nlu == "local" and model is None:
         return UnderstandingSetup(local)
     from .nodes.understanding.llm import LLMUnderstander, chat_model
 
-    llm = LLMUnderstander(catalogue, model or chat_model(settings), cache_dir=settings.model_cache)
+    llm = LLMUnderstander(catalogue, model or chat_model(settings), cache_dir=cache)
     shortcut = partial(typed_answer, local) if settings.typed_answers_without_model else None
     return UnderstandingSetup(llm, local if settings.llm_fallback_to_local else None, shortcut)
 
