@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 CancelReason = Literal["no longer needed", "ordered by mistake"]
+QuestionTopic = Literal["tracking", "variant_count", "gift_card_balance", "orders_total", "return_refund",
+                        "change_difference", "cheapest_price", "cancel_refund"]
 OutOfScopeKind = Literal["unsubscribe", "coupon", "price_match", "troubleshoot"]
 
 
@@ -155,9 +157,25 @@ class NoChange(Model):
     ask_options: bool = False
 
 
+class Question(Model):
+    """Asks for a figure (a task's `outputs`): nothing is written. The customer is done with it once an
+    answer to it was said (`hearing.answers`)."""
+
+    kind: Literal["question"] = "question"
+    topic: QuestionTopic
+    order_ids: list[str] = Field(default_factory=list, description="The orders it is about, in order.")
+    product: str | None = Field(default=None, description="The product a catalogue question is about.")
+    items: list[ItemRef] = Field(default_factory=list, description="A return's items.")
+    changes: list[ItemChange] = Field(default_factory=list, description="An exchange's or item change's changes.")
+    payment_method_id: str | None = Field(default=None, description="The gift card whose balance is asked.")
+    pending: bool = Field(default=False, description="A change of a pending order's items (not an exchange).")
+    before_confirming: bool = Field(
+        default=False, description="Asked when the request before it is to be confirmed, before saying yes.")
+
+
 AnyRequest = Annotated[
     Cancel | Return | Exchange | ModifyItems | ChangeOrderAddress | ChangeOrderPayment | ChangeDefaultAddress
-    | NoChange,
+    | NoChange | Question,
     Field(discriminator="kind"),
 ]
 
@@ -206,7 +224,7 @@ def _compile(request, user_id: str) -> dict | None:
                 return None
             name = "exchange_delivered_order_items" if request.kind == "exchange" else "modify_pending_order_items"
             return _action(name, **request.write_kwargs())
-        case NoChange():
+        case NoChange() | Question():
             return None
     raise TypeError(f"unknown request {request!r}")
 

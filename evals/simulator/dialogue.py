@@ -15,10 +15,7 @@ listed before a change and corrects what is wrong, and honours the agenda's beha
 items or changing its mind at the confirmation, switching from a first choice, asking for
 something out of scope first). It gives up when the conversation is stuck.
 
-A question for a figure (a task's `outputs`) is asked in words of `wording.question_words`, on its
-own or, when the agenda says "before confirming", at the confirmation of the request before it; the
-customer is done with it once an answer to it was said (`Heard.answers`), and asks it again plainly
-(at most `MAX_ASKS` times in all) when the reply did not answer it.
+Questions for a figure (a task's `outputs`) are asked and heard as `asking.py` describes.
 
 Everything it says is chosen by `random.Random(seed + task number)`: the same seed gives the same
 conversation, another seed other words.
@@ -61,6 +58,7 @@ from .agenda import (
     Question,
     Return,
 )
+from .asking import MAX_ASKS, PROCESS_QUESTIONS, Asking
 from .customer import Customer
 from .hearing import ORDER_ID, Heard, hear
 from .parse import ParsedTask
@@ -74,7 +72,6 @@ from .wording import (
     join,
     order_words,
     payment_words,
-    question_words,
     reason_words,
 )
 
@@ -110,13 +107,6 @@ PICK_WORDS = {"cancel": r"\bcancel", "return": r"\breturn", "exchange": r"\bexch
               "no_change": r"wrong|problem"}
 MAX_REPEATS = 3
 MAX_CORRECTIONS = 2
-# The process that answers each kind of question (for the commands the words mean).
-QUESTION_PROCESS = {"tracking": "ask_orders", "variant_count": "ask_catalogue", "cheapest_price": "ask_catalogue",
-                    "gift_card_balance": "ask_account", "orders_total": "ask_amounts", "return_refund": "ask_amounts",
-                    "cancel_refund": "ask_amounts", "change_difference": "ask_amounts"}
-# The assistant's questions a question for a figure can be met with; any other means it took a wrong turn.
-QUESTION_ASKS = {"order", "product"}
-MAX_ASKS = 3
 
 
 class Utterance(BaseModel):
@@ -172,7 +162,7 @@ def task_number(task_id: str) -> int:
     return int(digits[-1]) if digits else zlib.crc32(task_id.encode())
 
 
-class SimulatedCustomer:
+class SimulatedCustomer(Asking):
     def __init__(self, parsed: ParsedTask, customer_knowledge: Customer, seed: int, max_turns: int = 30):
         self.parsed = parsed
         self.agenda = parsed.agenda
@@ -196,6 +186,7 @@ class SimulatedCustomer:
         self.texts = Counter()
         self.refusals = Counter()  # (request, question) -> answers refused
         self.last_said: Utterance | None = None
+        self.just_answered = False  # the last reply answered a question asked on its own
 
     # -- the conversation ------------------------------------------------------------------
 
@@ -274,9 +265,11 @@ class SimulatedCustomer:
     def _note(self, heard: Heard) -> None:
         if heard.welcome:
             self.identified = True
+        self.just_answered = False
         for index in self._open_questions():
             if heard.answers(self.requests[index].topic, self._about(self.requests[index])):
                 self._finish(True, index)
+                self.just_answered = not self.requests[index].before_confirming
         p = self._progress()
         if p is None or not p.raises:
             return
@@ -333,6 +326,8 @@ class SimulatedCustomer:
             return self._decline_person(heard)
         if q == "resume":
             return self._resume(heard)
+        if self.just_answered and q in PROCESS_QUESTIONS:
+            return self._only_asking()
         if isinstance(request, Question):
             return self._question_turn(heard)
         if q == "confirm" and request is not None:
@@ -734,68 +729,6 @@ class SimulatedCustomer:
         else:
             raise TypeError(f"unknown request {request!r}")
         return text, [StartProcess(process=process, slots=slots)]
-
-    # -- questions for a figure ----------------------------------------------------------------
-
-    def _open_questions(self) -> list[int]:
-        """The questions asked and not answered yet."""
-        return [i for i, (r, p) in enumerate(zip(self.requests, self.progress, strict=True))
-                if isinstance(r, Question) and p.raises and not p.finished]
-
-    def _question_at_confirmation(self) -> int | None:
-        """The question to ask now that the current request is to be confirmed, if it is next on the agenda
-        and was not asked yet."""
-        index = self.current + 1
-        if index < len(self.requests) and isinstance(self.requests[index], Question) \
-                and self.requests[index].before_confirming and not self.progress[index].raises:
-            return index
-        return None
-
-    def _about(self, question: Question) -> list[str]:
-        """What an answer to `question` must name: its orders, its product, or its gift card's number."""
-        if question.topic in ("variant_count", "cheapest_price"):
-            return [question.product]
-        if question.topic == "gift_card_balance":
-            return [question.payment_method_id.rsplit("_", 1)[-1]]
-        return list(question.order_ids)
-
-    def _question_words(self, index: int, mid: bool = False) -> tuple[str, list[Command]]:
-        question = self.requests[index]
-        p = self.progress[index]
-        p.raised = True
-        p.raises += 1
-        text = question_words(question, self.know, self.voice, plain=p.raises > 1, mid=mid)
-        slots = [SlotValue(name="question", value=text)]
-        if question.topic in ("variant_count", "cheapest_price"):
-            slots.append(SlotValue(name="product", value=question.product))
-        elif QUESTION_PROCESS[question.topic] == "ask_amounts" and len(question.order_ids) == 1:
-            slots.append(SlotValue(name="order_id", value=question.order_ids[0]))
-        return text, [StartProcess(process=QUESTION_PROCESS[question.topic], slots=slots)]
-
-    def _ask(self, index: int, mid: bool = False) -> Utterance:
-        text, commands = self._question_words(index, mid=mid)
-        return self._say(text, commands)
-
-    def _question_turn(self, heard: Heard) -> Utterance:
-        """The assistant's reply while a question for a figure is open: which order or product it means
-        is answered; a process's question (items, a confirmation, ...) means it took the question for a
-        request: called off, and the question asked again."""
-        question = self._request()
-        q = heard.question
-        if q == "order" and question.order_ids:
-            said = join(question.order_ids)
-            return self._say(self.voice.pick((said, f"{_capital(said)}, please.", f"I mean {said}.")),
-                             [SetSlot(slot="order_id", value=question.order_ids[0])])
-        if q == "product" and question.product:
-            name = question.product.lower() if self.progress[self.current].raises < 2 else question.product
-            return self._say(self.voice.pick((f"The {name}.", name, f"I mean the {name}.")),
-                             [SetSlot(slot="product", value=question.product)])
-        if q in ("anything_else", "none", "greeting"):
-            return self._next(heard)
-        text, commands = self._question_words(self.current)
-        lead = self.voice.pick(("No, I just have a question. ", "Sorry, I only wanted to know something. ",
-                                "That's not what I meant. "))
-        return self._say(lead + _capital(text), [CancelProcess(), *commands])
 
     # -- answers to the process questions ------------------------------------------------------
 

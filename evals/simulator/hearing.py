@@ -2,7 +2,8 @@
 
 The customer reacts to the words only (never to template keys or the slot the assistant waits
 for): `hear(text)` finds the question asked last ("Which order ...?", "Shall I go ahead?"), the
-choices listed under it, and what happened before it (done, kept, refused, not understood).
+choices listed under it, and what happened before it (done, kept, refused, not understood); and
+whether it answers a question for a figure (`Heard.answers`).
 The cues are plain-language phrases, so small rewordings of the assistant's lines still read.
 """
 
@@ -15,7 +16,7 @@ from pydantic import BaseModel, Field
 
 Question = Literal[
     "identity", "zip", "name", "order", "reason", "items", "changes", "payment", "address", "confirm",
-    "resume", "offer_human", "anything_else", "clarify", "problem", "greeting", "none",
+    "resume", "offer_human", "anything_else", "clarify", "problem", "greeting", "product", "none",
 ]
 
 # (question, cue): the cue that occurs last in the text tells what is asked now.
@@ -38,6 +39,7 @@ QUESTION_CUES: tuple[tuple[str, str], ...] = (
     ("clarify", r"which of these do you mean|just to be sure i help with the right thing"),
     ("problem", r"what went wrong"),
     ("greeting", r"how can i help"),
+    ("product", r"which product do you mean"),
 )
 
 DONE = r"(?:^|\n)\s*done\b"
@@ -53,6 +55,18 @@ WELCOME = r"i've found your account|you're already identified"
 OUT_OF_SCOPE = r"not something i can do"
 GOODBYE = r"have a great day|goodbye"
 HANDED_OFF = r"human agent has your conversation|transferring you"
+# What an answer to a question for a figure sounds like: the figure in its sentence, per kind of question.
+MONEY = r"\$[\d,]+\.\d\d"
+ANSWERS = {
+    "tracking": r"\bparcel \d{6,}|\btracking(?: id| number)?:? (?:is )?\d{6,}|there is no tracking number",
+    "variant_count": r"\b\d+ [^\n]*?\boptions?\b[^\n]*?\b(?:is|are) available",
+    "gift_card_balance": rf"\bhas {MONEY}",
+    "orders_total": rf"\byou paid {MONEY}",
+    "return_refund": rf"\b(?:would )?refund {MONEY}",
+    "cancel_refund": rf"\bwould refund {MONEY}|{MONEY} paid with [^.\n]*? will be refunded",
+    "change_difference": rf"\bpay the difference of {MONEY}|\bget {MONEY} back|\bthe price is the same",
+    "cheapest_price": rf"\bcheapest available [^\n]*? at {MONEY}",
+}
 ORDER_ID = re.compile(r"#W\d{7}")
 CHOICE_LINE = re.compile(r"^\s*(\d+)\.\s+(.+?)\s*$", re.M)
 
@@ -80,6 +94,12 @@ class Heard(BaseModel):
         lines = [ln for ln in self.text.splitlines() if ln.strip() and not CHOICE_LINE.match(ln)]
         asking = [ln for ln in lines if "?" in ln or ln.rstrip().endswith(":")]
         return (asking or lines or [""])[-1].strip()
+
+    def answers(self, topic: str, about: list[str]) -> bool:
+        """Does the text answer a question of kind `topic` about all of `about` (order ids, a product's
+        name, a gift card's number)? The figure's sentence and every one of those must be in it."""
+        lowered = self.text.lower()
+        return _has(ANSWERS[topic], self.text) and all(a.lower() in lowered for a in about)
 
     def choice_number(self, wanted: str) -> int | None:
         """The number of the listed choice that contains `wanted` (case-insensitive), if exactly one does."""

@@ -5,9 +5,10 @@
 The instruction is: an identity sentence ("Your name is X Y and your email is E" / "... zip code
 is Z"; several emails are all kept, in order), a persona ("You are calm, direct."), then the
 requests. The request text is cut into segments where a template segment starts ("For #W...,",
-"Cancel order #W...", "Return #W... via"); a segment that the template reads exactly is parsed by
-`template.py`, any other by the general rules of `freeform.py`. Out-of-scope asks (unsubscribe, a
-coupon, a price match, troubleshooting) are looked for in the whole request text.
+"Cancel order #W...", "Return #W... via", "Ask the balance of"); a segment that the template reads
+exactly is parsed by `template.py` (questions by `question_template.py`), any other by the general
+rules of `freeform.py`. Out-of-scope asks (unsubscribe, a coupon, a price match, troubleshooting) are
+looked for in the whole request text.
 
 Parsing never raises: an instruction it cannot read comes back as `Unparsed(reason)`, so eval
 reports list it instead of dropping it.
@@ -25,6 +26,7 @@ from .agenda import Agenda, Identity, Model, OutOfScopeAsk
 from .customer import Customer, ParseError
 from .freeform import parse_free
 from .lexicon import INSIST, OUT_OF_SCOPE, has, normalize
+from .question_template import parse_question
 from .template import parse_segment, split_segments
 
 NAME = re.compile(r"^\s*Your name is (?P<first>[A-Za-z'-]+) (?P<last>[A-Za-z'-]+)")
@@ -67,6 +69,8 @@ def _parse(task: dict, backend: RetailBackend) -> ParsedTask:
     requests, free = [], []
     for segment in split_segments(body):
         request = parse_segment(segment, customer)
+        if request is None:
+            request = parse_question(segment, customer, requests[-1] if requests else None)
         if request is not None:
             requests.append(request)
         else:

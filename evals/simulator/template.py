@@ -9,6 +9,9 @@ train tasks):
     For #W..., exchange|modify <Product> {current} to {wanted}; ...; via <pm>.
 `to {}` means the same item again. Whether "exchange" is an exchange or a modify is decided by
 the order's status (free-form instructions say "exchange" for pending orders too).
+
+The tasks with outputs (`evals/output_tasks.py`) add question segments ("Ask the balance of
+gift_card_...", "Before confirming, ask the refund."), read by `question_template.py`.
 """
 
 from __future__ import annotations
@@ -24,8 +27,13 @@ PM = r"(?:gift_card|paypal|credit_card)_\d+"
 ORDER = r"#W\d{7}"
 DICT = r"\{[^{}]*\}"
 
+# Where a question segment starts: only these exact phrases, so that free-form text never splits there.
+QUESTION_START = (r"(?=\bAsk (?:for the tracking id of|how many variants of|the balance of|the total paid for|"
+                  r"the refund of|the price difference of|the cheapest available price of) )|"
+                  r"(?=\bBefore confirming, ask )")
 # Where a segment starts; the request part of an instruction is split there.
-SEGMENT_START = re.compile(rf"(?=\bFor {ORDER}, )|(?=\bCancel order {ORDER} )|(?=\bReturn {ORDER} via )")
+SEGMENT_START = re.compile(rf"(?=\bFor {ORDER}, )|(?=\bCancel order {ORDER} )|(?=\bReturn {ORDER} via )|"
+                           rf"{QUESTION_START}")
 
 SEGMENTS = {
     "cancel": re.compile(rf"Cancel order (?P<order>{ORDER}) because (?P<reason>[^.]+)\.\s*"),

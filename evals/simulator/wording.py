@@ -1,5 +1,5 @@
 """How the simulated customer words things: orders, items, new options, payment methods,
-addresses, reasons; plus the slips people make (typos, all lower case).
+addresses, reasons, questions; plus the slips people make (typos, all lower case).
 
 Everything is chosen by the conversation's random generator (`Voice.rng`), so the same seed
 gives the same words. Names are a customer's own ("the kettle", "my PayPal", "the Visa ending
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from procall.tools.backend.models import Order, PaymentMethod, Product
 
-from .agenda import Address, ItemChange, ItemRef, OrderHint
+from .agenda import Address, ItemChange, ItemRef, OrderHint, Question
 from .customer import Customer
 from .lexicon import GENERIC_HEADS
 
@@ -289,3 +289,95 @@ REASON_WORDS = {
 
 def reason_words(reason: str, voice: Voice) -> str:
     return voice.pick(REASON_WORDS.get(reason, (reason,)))
+
+
+# -- questions -------------------------------------------------------------------------------
+
+
+def question_words(question: Question, customer: Customer, voice: Voice, plain: bool = False,
+                   mid: bool = False) -> str:
+    """The question as the customer asks it. `plain`: asked again, in the plainest words; `mid`: asked at
+    the confirmation of the request it is about, which needs no naming ('how much would I get back?')."""
+    v = voice
+    if mid and question.topic != "tracking" and not plain:
+        lead = v.pick(("Before I confirm, ", "Wait, before that: ", "Hold on. ", "One question first: ", ""))
+        ask = v.pick({"return_refund": ("how much will I get back?", "how much would the refund be?",
+                                        "what would I get back for that?"),
+                      "cancel_refund": ("how much would I get back?", "how much will be refunded?",
+                                        "what would the refund be?"),
+                      "change_difference": ("what's the price difference?", "what's the difference in price?",
+                                            "would I pay extra for that, or get money back? What's the "
+                                            "difference?")}[question.topic])
+        return lead + (ask if lead else _capital(ask))
+    order = question.order_ids[0] if question.order_ids else ""
+    if question.topic == "tracking":
+        o = f"order {order}" if plain else order_words(order, v)
+        lead = v.pick(("Before I confirm, ", "Wait, ", "Oh, and before that: ")) if mid else ""
+        ask = v.pick((f"what's the tracking number of {o}?", f"can you give me the tracking number for {o}?",
+                      f"could you tell me the tracking id of {o}?", f"what's the tracking number for {o}?"))
+        if plain:
+            ask = f"what is the tracking number of order {order}?"
+        return lead + (ask if lead else _capital(ask))
+    if question.topic in ("variant_count", "cheapest_price"):
+        name = question.product.lower()
+        if question.topic == "variant_count":
+            if plain:
+                return f"How many {name} options are available?"
+            return v.pick((f"How many {name} options are available?", f"How many variants of the {name} are available?",
+                           f"How many {plural(name)} do you have available?",
+                           f"how many {name} options do you have in stock?"))
+        if plain:
+            return f"What's the cheapest available {name}?"
+        return v.pick((f"What's the cheapest {name} you have available?", f"What's the cheapest available {name}?",
+                       f"Which {name} is the least expensive one in stock?",
+                       f"what's the cheapest {name} in stock?"))
+    if question.topic == "gift_card_balance":
+        method = customer.user.payment_methods[question.payment_method_id]
+        cards = [m for m in customer.user.payment_methods.values() if m.source == "gift_card"]
+        number = method.id.rsplit("_", 1)[-1]
+        card = "my gift card" if len(cards) == 1 and not plain else f"gift card {number}"
+        if plain:
+            return f"What is the balance of {card}?"
+        return v.pick((f"What's the balance of {card}?", f"How much is left on {card}?",
+                       f"how much money is on {card}?", f"Can you tell me the balance on {card}?"))
+    if question.topic == "orders_total":
+        said = join(question.order_ids)
+        if plain:
+            return f"What is the total I paid for orders {said}?"
+        return v.pick((f"How much did I spend on orders {said} together?", f"What's the total I paid for {said}?",
+                       f"what did orders {said} cost me altogether?", f"How much did I pay for {said} in total?"))
+    o = f"order {order}" if plain else order_words(order, v)
+    known = customer.orders[order]
+    if question.topic == "return_refund":
+        items = join(item_phrases(question.items, known, v, plain=plain))
+        if plain:
+            return f"How much would I get back if I returned {items} from order {order}?"
+        return v.pick((f"How much would I get back if I returned {items} from {o}?",
+                       f"If I return {items} from {o}, what would the refund be?",
+                       f"what refund would I get for returning {items} from {o}?"))
+    if question.topic == "cancel_refund":
+        if plain:
+            return f"How much would I get back if I cancelled order {order}?"
+        return v.pick((f"If I cancel {o}, how much do I get back?", f"How much would be refunded if I cancelled {o}?",
+                       f"what would I get back if I cancel {o}?"))
+    changes = [(item_phrases([c.item], known, v, plain=plain)[0],
+                change_phrase(c, customer.products[_item_of(known, c.item.item_id).product_id], known, v,
+                              with_item=False, plain=plain)) for c in question.changes]
+    swaps = join([f"{item} for {what}" for item, what in changes])
+    if plain:
+        return f"What is the price difference if I exchange {swaps} in order {order}?"
+    if question.pending:
+        return v.pick((f"What would the price difference be if I switched {swaps} in {o}?",
+                       f"If I swap {swaps} in {o}, what's the difference in price?",
+                       f"would I pay more or less if I switched {swaps} in {o}? What's the difference?"))
+    return v.pick((f"What's the price difference if I exchange {swaps} in {o}?",
+                   f"If I swap {swaps} in {o}, how much would I pay or get back? What's the difference?",
+                   f"what would the difference in price be to exchange {swaps} from {o}?"))
+
+
+def _item_of(order: Order, item_id: str):
+    return next(it for it in order.items if it.item_id == item_id)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
