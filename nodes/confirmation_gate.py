@@ -84,6 +84,9 @@ SARCASM = frozenset({"yeah_right", "as_if", "you_wish", "in_your_dreams", "like_
 NO_FILLER = FILLER | HEDGE | ASSENT | frozenset({"keep", "it", "thanks", "leave", "change", "anything", "now",
                                                   "today", "i'll", "ill", "need", "needed", "to", "do", "that",
                                                   "as", "is", "way", "want", "go", "ahead", "mind", "order"})
+# Assent that softens a refusal rather than reversing it: "no, that's okay", "nah, I'm good".
+SOFT_ASSENT = frozenset({"ok", "okay", "k", "kk", "okie", "oki", "okey", "fine", "alright", "good", "great", "cool",
+                         "perfect", "no_problem", "lovely", "awesome"})
 QUESTION_OPENERS = frozenset({"what", "when", "where", "why", "how", "which", "who", "whose", "can", "could",
                               "would", "will", "is", "are", "does", "did", "should", "shall", "may", "am", "was",
                               "do_you", "do_i", "do_we", "have", "has", "isnt", "isn't", "arent", "aren't"})
@@ -203,7 +206,8 @@ def read_reply(text: str, details: str | None = None) -> Reading:
     if any(w in SARCASM for w in words):
         return Reading("unclear", "sarcasm")
     # A negated assent ("not correct", "never fine") is a negation: it takes the negator's polarity.
-    words = [f"not_{w}" if w in ASSENT and i and _negator(words[i - 1]) else w for i, w in enumerate(words)]
+    words = [f"not_{w}" if w in ASSENT and i and _negator(words[i - 1]) and words[i - 1] not in INTERJECTIONS
+             else w for i, w in enumerate(words)]  # ("no, go ahead" is an interjection, then a yes: mixed)
     polar = [w for w in words if _negator(w) or w in ASSENT]
     negative = [w for w in polar if _negator(w)]
     if "?" in normalised or words[0] in QUESTION_OPENERS:
@@ -213,8 +217,9 @@ def read_reply(text: str, details: str | None = None) -> Reading:
             return Reading("no", "negation")
         return Reading("unclear", "question")
     if negative:
-        if polar[-1] not in negative:
-            return Reading("unclear", "mixed")  # "no wait, yes": ask again
+        last_no = max(i for i, w in enumerate(polar) if w in negative)
+        if any(w not in SOFT_ASSENT for w in polar[last_no + 1:]):
+            return Reading("unclear", "mixed")  # "no wait, yes": ask again ("no, that's okay" is a polite no)
         rest = tuple(w for w in words if w not in negative and w not in NO_FILLER)
         only = all(w in negative or w in FILLER or w in ASSENT for w in words) and not any(
             w in RESTATE and w not in FILLER for w in words)
@@ -231,8 +236,12 @@ def read_reply(text: str, details: str | None = None) -> Reading:
     return Reading("yes", "assent", bare=True, assent=True)
 
 
+INTERJECTIONS = frozenset({"no", "nope", "nah", "naw"})
+
+
 def _negator(word: str) -> bool:
-    return word in NEGATION or word.startswith("not_") or bool(NEGATIVE_CONTRACTION.match(word))
+    return (word in NEGATION or (word.startswith("not_") and word[4:] in ASSENT)
+            or bool(NEGATIVE_CONTRACTION.match(word)))
 
 
 def _listed_id(word: str, details: str | None) -> bool:

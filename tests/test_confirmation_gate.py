@@ -44,7 +44,8 @@ NO = [
     "I don't think so", "I'd rather not", "okay, no, actually don't", "ok wait, no", "yes... no", "perfect, but no",
     "hmm no", "I changed my mind, keep it", "no I changed my mind", "don't cancel it", "no, don't do that",
     "that's wrong", "that's not right", "not correct", "noo", "nooo", "naw", "no, not today", "nope, leave it",
-    "okay then no", "yeah no", "sure... actually no", "absolutley not", "i dont thikn so",
+    "okay then no", "yeah no", "sure... actually no", "absolutley not", "i dont thikn so", "No, that's okay.",
+    "nah, I'm good",
 ]
 NOT_YES = [
     # hedges and pauses
@@ -69,7 +70,7 @@ NOT_YES = [
     # sarcasm, contradictions, negated yeses, noise
     "yeah right, as if", "yeah right", "as if", "whatever", "fine, whatever", "sure sure", "no wait, yes",
     "I'm not saying yes", "I didn't say yes", "not a yes", "thanks", "thank you", "huh", "lol", "...",
-    "yes... maybe", "not sure, yes?", "I wouldn't say yes", "yes no", "yet",
+    "yes... maybe", "not sure, yes?", "I wouldn't say yes", "yes no", "yet", "no no, go ahead", "not sure, ok",
 ]
 
 Outcome = Literal["yes", "no", "open"]

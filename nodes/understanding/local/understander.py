@@ -183,8 +183,8 @@ class LocalUnderstander:
         return Understanding(commands=commands, confidence=round(float(confidence), 3))
 
     def _says_goodbye(self, text: str) -> bool:
-        if QUESTION.search(text):  # "… isn't there anything you can do?" goes on
-            return False
+        if QUESTION.search(text) or read_reply(text).bare:  # "… isn't there anything you can do?" goes on;
+            return False  # "no, that's okay" only answers the question
         return any(self.classifier.rank(part)[0][0] == GOODBYE and self.classifier.rank(part)[0][1] >= GOODBYE_CLEAR
                    and len(part.split()) > 1 for part in [text, *CLAUSE_SPLIT.split(text)] if part and part.strip())
 
