@@ -183,7 +183,8 @@ def _fix_typo(word: str) -> str:
 
 
 KNOWN = frozenset(w for w in ASSENT | FILLER | NEGATION | HEDGE | RESTATE if "_" not in w)
-TYPO_CANDIDATES = tuple(sorted({w for w in KNOWN if len(w) >= 4} | set(TYPO_TARGETS)))
+# Never mended into a negation ("about" is not "abort"): a misspelt no stays unknown, which is never a yes.
+TYPO_CANDIDATES = tuple(sorted({w for w in KNOWN if len(w) >= 4 and w not in NEGATION} | set(TYPO_TARGETS)))
 
 
 def _grounded(word: str, details: str | None) -> bool:
@@ -265,7 +266,7 @@ def settled_answer(proposed: object, text: str, details: str | None = None) -> b
         return False
     if reading.answer == "yes":
         return True if wanted is True else None
-    if wanted is False and reading.reason in ("content", "hedge", "sarcasm"):
+    if wanted is False and reading.reason == "content":
         return False  # understanding read a refusal in words the grammar doesn't know ("keep it as is")
     return None
 
