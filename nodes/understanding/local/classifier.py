@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 import numpy as np
+from rapidfuzz import process as fuzzy
+from rapidfuzz.distance import OSA
 
 from . import extractors
 
@@ -192,14 +194,39 @@ class _PipelineScorer:
             return self.pipeline.predict_proba([text])[0]
 
 
+_WORD = re.compile(r"[a-z]+")
+
+
 class IntentClassifier:
     def __init__(self, scorer: Scorer):
         self.scorer = scorer
         self.labels: list[str] = list(scorer.labels)
+        # The words the examples use, to mend a typo in a message before it is classified ("cacnel my
+        # order"): character n-grams forgive some typos, but a misspelt verb can lose the request.
+        parts = getattr(scorer, "parts", ())
+        self._words = sorted({t for p in parts if p.analyzer == "word" for t in p.vocabulary if " " not in t
+                              and t.isalpha()})
+        self._known = frozenset(self._words)
 
     def rank(self, text: str) -> tuple[tuple[str, float], ...]:
         """Every intent with its probability, best first (only facts, nothing to classify: 'inform')."""
-        return self._rank(normalise(text))
+        return self._rank(self._mend(normalise(text)))
+
+    def _mend(self, text: str) -> str:
+        if not self._words:
+            return text
+        return _WORD.sub(lambda m: self._mended(m.group()), text)
+
+    @lru_cache(maxsize=8192)  # noqa: B019 - one classifier per catalogue, kept for the process's life
+    def _mended(self, word: str) -> str:
+        """The example word a longer unknown word is clearly a typo of; else the word as it is."""
+        if len(word) < 5 or word in self._known:
+            return word
+        limit = 1 if len(word) < 8 else 2
+        close = fuzzy.extract(word, self._words, scorer=OSA.distance, score_cutoff=limit, limit=2)
+        if not close or (len(close) > 1 and close[1][1] == close[0][1]):
+            return word
+        return close[0][0]
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one classifier per catalogue, kept for the process's life
     def _rank(self, text: str) -> tuple[tuple[str, float], ...]:
