@@ -219,11 +219,12 @@ class IntentClassifier:
 
     @lru_cache(maxsize=8192)  # noqa: B019 - one classifier per catalogue, kept for the process's life
     def _mended(self, word: str) -> str:
-        """The example word a longer unknown word is clearly a typo of; else the word as it is."""
+        """The example word a longer unknown word is clearly a typo of (one slip away, and the only one so
+        close); else the word as it is."""
         if len(word) < 5 or word in self._known:
             return word
-        limit = 1 if len(word) < 8 else 2
-        close = fuzzy.extract(word, self._words, scorer=OSA.distance, score_cutoff=limit, limit=2)
+        # One slip (a swapped, missing, extra or wrong letter): "operation" is no typo of "operator"
+        close = fuzzy.extract(word, self._words, scorer=OSA.distance, score_cutoff=1, limit=2)
         if not close or (len(close) > 1 and close[1][1] == close[0][1]):
             return word
         return close[0][0]
