@@ -69,6 +69,8 @@ RESUME_CUES = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|now|alright|right|anyway)\W+)*
                          r"back to\b|\b(?:(?:get|go|come) back to|continue with|carry on with|resume)\b", re.I)
 CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s+(?:and also|also|and then|then|plus)\s+(?=[a-z])|,\s+and\s+(?=[a-z])",
                           re.I)
+_ID = r"(?:order\s*)?#?\s?W?\s?\d{7}"
+ID_LIST = re.compile(rf"{_ID}(?:\s*(?:,|&|\band\b|\bor\b|,\s*and\b)\s*{_ID})+", re.I)
 HYPOTHETICAL = re.compile(r"\s*(?:if|when|whether|suppose|say)\b", re.I)
 BUT = re.compile(r",?\s+but\s+(?=[a-z])", re.I)  # "yes, but change the address first": an answer, then a request
 SAME_AS = re.compile(r"same\s+(?:\w+\s+){0,2}as\s+(?:(?:my|the|for|in|on|that|of|other|one)\s+)*(?:order\s*)?"
@@ -147,7 +149,10 @@ class LocalUnderstander:
         commands: list[Command] = []
         for name, _, chunk in requests:
             slots = self._slots(self.requests[name], chunk)
-            orders = x.order_ids(SAME_AS.sub(" ", chunk))
+            # Only ids listed together ("W6236251 and W2618034"): an id in a later sentence may belong to another
+            # request the customer makes of it ("… And on W3007862 I want the grill changed").
+            listed = ID_LIST.search(SAME_AS.sub(" ", chunk))
+            orders = x.order_ids(listed.group()) if listed else []
             if len(orders) > 1 and any(s.name == "order_id" for s in self.requests[name].slots):
                 # "cancel W6236251 and W2618034": the same request for each order, one after the other
                 rest = [s for s in slots if s.name != "order_id"]
