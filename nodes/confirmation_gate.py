@@ -25,9 +25,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz.distance import OSA
+
+from .yes_no import as_bool
 
 Answer = Literal["yes", "no", "unclear"]
 Reason = Literal["assent", "negation", "question", "hedge", "sarcasm", "content", "mixed", "empty"]
@@ -197,6 +200,7 @@ def _grounded(word: str, details: str | None) -> bool:
     return any(d[:5] == stem for d in WORD.findall(details.lower()) if len(d) >= 4)
 
 
+@lru_cache(maxsize=1024)
 def read_reply(text: str, details: str | None = None) -> Reading:
     """Read a reply to a yes/no question. `details` is what was asked (the listed change), so that
     words restating it are recognised as part of a yes."""
@@ -251,32 +255,16 @@ def _listed_id(word: str, details: str | None) -> bool:
     return details is not None and len(digits) == 7 and digits in ORDER_IDS.findall(details)
 
 
-def accepts_yes(proposed: object, text: str, details: str | None = None) -> bool:
-    """The gate: a proposed yes (from any understanding) counts only when the customer's words say yes."""
-    return _as_bool(proposed) is True and read_reply(text, details).is_yes
-
-
 def settled_answer(proposed: object, text: str, details: str | None = None) -> bool | None:
     """The answer to record at a confirmation: True only for a yes in the customer's own words that
     understanding also read as yes; False for a no in their words, or a no proposed by understanding
     that the words don't contradict with a clear yes; otherwise None (ask again)."""
     reading = read_reply(text, details)
-    wanted = _as_bool(proposed)
+    wanted = as_bool(proposed)
     if reading.answer == "no":
         return False
     if reading.answer == "yes":
         return True if wanted is True else None
     if wanted is False and reading.reason == "content":
         return False  # understanding read a refusal in words the grammar doesn't know ("keep it as is")
-    return None
-
-
-def _as_bool(value: object) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower().rstrip(".!")
-    if text in ("yes", "true", "y", "confirmed"):
-        return True
-    if text in ("no", "false", "n"):
-        return False
     return None

@@ -112,7 +112,8 @@ class LocalUnderstander:
         active = request.active_process
         identity = self._identity(text)
 
-        if question is None and active is None and read_reply(text).answer == "no" and read_reply(text).only_answer:
+        reply = read_reply(text)
+        if question is None and active is None and reply.answer == "no" and reply.only_answer:
             return Understanding(commands=[Goodbye()], confidence=1.0)  # "no" to "anything else?": done
         if question is not None and question.kind == "process":
             return self._pick_process(text, question, ranking, identity)
@@ -190,8 +191,9 @@ class LocalUnderstander:
     def _says_goodbye(self, text: str) -> bool:
         if QUESTION.search(text) or read_reply(text).bare:  # "… isn't there anything you can do?" goes on;
             return False  # "no, that's okay" only answers the question
-        return any(self.classifier.rank(part)[0][0] == GOODBYE and self.classifier.rank(part)[0][1] >= GOODBYE_CLEAR
-                   and len(part.split()) > 1 for part in [text, *CLAUSE_SPLIT.split(text)] if part and part.strip())
+        parts = [p for p in [text, *CLAUSE_SPLIT.split(text)] if p and len(p.split()) > 1]
+        return any(name == GOODBYE and confidence >= GOODBYE_CLEAR
+                   for name, confidence in (self.classifier.rank(p)[0] for p in parts))
 
     def _resumed(self, text: str, request: UnderstandingRequest, ranking) -> str | None:
         """The interrupted request the customer goes back to: the one named, or the likeliest when
