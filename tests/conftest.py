@@ -67,3 +67,13 @@ def pg_cluster():
 def pg_url(pg_cluster) -> str:
     """A fresh, empty database on the session's Postgres server."""
     return pg_cluster.create_database()
+
+
+@pytest.fixture(scope="module")
+def store():
+    """The benchmark's store, built once per module (for tests that skip without the shared data)."""
+    from procall.evals.scoring import base_store
+
+    backend = base_store().open()
+    yield backend
+    backend.close()

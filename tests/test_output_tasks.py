@@ -32,15 +32,6 @@ def tasks(data) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def store():
-    from procall.evals.scoring import base_store
-
-    backend = base_store().open()
-    yield backend
-    backend.close()
-
-
-@pytest.fixture(scope="module")
 def parsed(tasks, store) -> dict[str, ParsedTask]:
     return {t["id"]: parse(t, store) for t in tasks}
 

@@ -39,15 +39,6 @@ WELCOME = "Thank you, Sam, I've found your account.\nWhat can I help you with to
 
 
 @pytest.fixture(scope="module")
-def store():
-    from procall.evals.scoring import base_store
-
-    backend = base_store().open()
-    yield backend
-    backend.close()
-
-
-@pytest.fixture(scope="module")
 def tasks() -> dict[str, dict]:
     return {t["id"]: t for split in ("train", "dev") for t in taubench.load_tasks(split)}
 

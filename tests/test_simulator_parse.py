@@ -22,15 +22,6 @@ DEV_ORDER_ONLY = {"dev-5"}  # gold lists the item added at confirmation first; e
 
 
 @pytest.fixture(scope="module")
-def store():
-    from procall.evals.scoring import base_store
-
-    backend = base_store().open()
-    yield backend
-    backend.close()
-
-
-@pytest.fixture(scope="module")
 def dev(store) -> dict[str, ParsedTask | Unparsed]:
     return {task["id"]: parse(task, store) for task in taubench.load_tasks("dev")}
 
