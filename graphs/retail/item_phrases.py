@@ -38,8 +38,10 @@ OUT_AFTER = re.compile(
 KEEP = re.compile(r"\b(?:keep|keeping|kept|hold on to|hang on to)\b", re.I)
 SAME = re.compile(r"\b(?:same|identical)\b", re.I)  # "keep it the same": the same item again, not kept out
 LEAVE = re.compile(r"\bleave\b.*\b(?:alone|as (?:it is|is|they are)|out|be)\b", re.I)
+# Not a decline when what is not needed is a property ("… for one that doesn't need to be waterproof").
 DECLINE = re.compile(r"\b(?:don'?t|dont|do not|doesn'?t|does not|won'?t|no longer|no need to)\b.*?"
-                     r"\b(?:want|need|exchang\w*|chang\w*|return\w*|swap\w*|replac\w*|modif\w*|touch\w*)\b", re.I)
+                     r"\b(?:want|need|exchang\w*|chang\w*|return\w*|swap\w*|replac\w*|modif\w*|touch\w*)\b"
+                     r"(?!\s+(?:(?:it|them)\s+)?to\s+(?:be|have)\b)", re.I)
 FINE = re.compile(r"\b(?:is|are|'s|s|seems|looks)\s+(?:fine|ok|okay|good|alright|all right|perfect|great)"
                   r"(?:\s+as\s+(?:is|it is|they are))?\W*$|\b(?:can|will|should)\s+stay\b|\bstays\b", re.I)
 # "just the notebook", "only items 1 and 3", "the notebook only"; not "I just want a fresh one".

@@ -20,6 +20,7 @@ from ...nodes.process_spec import Rejected, Resolution, Resolved, Unrecognised
 from ...nodes.templates import listing
 from ...tools.backend.models import Order, OrderItem, Product, Variant
 from .item_phrases import phrases
+from .option_presence import feature_wishes
 
 # "everything else the same" speaks of the options, not of the items
 ALL_WORDS = re.compile(r"\b(all (?:of )?(?:the |my )?(?:items|of them|things|products)|everything(?!\s+else)|"
@@ -461,7 +462,9 @@ def wanted_options(product: Product, current: dict[str, str], text: str) -> dict
         new = [h for h in found if h[2] != current.get(name)]
         # A value that contains another ("5 ft" vs "15 ft"): keep the longest match at a place.
         wanted[name] = max(new or found, key=lambda h: (h[0], h[1]))[2]
-    return wanted
+    # "don't need to be waterproof", "no wifi": a feature named and denied (or wanted) decides its option,
+    # over a value spelled inside the denial ("Wi-Fi" in "no wifi needed").
+    return {**wanted, **feature_wishes(values_of, text)}
 
 
 def _own_words(product: Product, values_of: dict[str, list[str]]) -> dict[str, set[str]]:

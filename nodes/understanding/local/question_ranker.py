@@ -4,17 +4,35 @@ Read-only questions ("what's my gift card balance?") are processes like any othe
 must not blur the others: a message is ranked by the classifier that knows them only when that classifier
 is sure a question process is meant (and the customer may be asking one); otherwise by a classifier
 trained without them, so every other message is read exactly as it was before they existed.
+
+A question asking for a figure ("how many …", "how much …", "what's the price difference if I exchange …")
+is read by its form first: whatever it names (a product, an exchange), it asks to be told a number, which only
+the question processes answer. The classifier then only decides which of them, so "how many water bottle options
+do you have in stock?" is a count, not a request for the product's details, and a supposed exchange inside a
+price question ("… if I exchange the t-shirt for an L?") does not start one.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
 QUESTION_CONFIDENCE = 0.3  # below this, a question process at the top of the ranking is no more than a guess
+FIGURE_CONFIDENCE = 0.1    # a figure question: a question process this likely is the one meant
+# The form of a question for a number: "how many/much", or "what is the <amount word>".
+FIGURE_QUESTION = re.compile(
+    r"\bhow\s+(?:many|much)\b"
+    r"|\bwhat(?:'s|\s+is|\s+are|\s+was|\s+were|\s+would\s+be|\s+will\s+be)?\s+(?:the\s+|my\s+)?"
+    r"(?:\w+\s+)?(?:total|price|prices|cost|costs|difference|balance|refund|amount)\b",
+    re.I)
 
 
 class Ranker(Protocol):
     def rank(self, text: str) -> tuple[tuple[str, float], ...]: ...
+
+
+def asks_for_figure(text: str) -> bool:
+    return bool(FIGURE_QUESTION.search(text))
 
 
 class QuestionAwareRanker:
@@ -28,4 +46,18 @@ class QuestionAwareRanker:
             ranking = self.full.rank(text)
             if ranking[0][0] in self.questions and ranking[0][1] >= QUESTION_CONFIDENCE:
                 return ranking
+            if asks_for_figure(text):
+                figures = self._among_questions(ranking)
+                if figures:
+                    return figures
         return self.plain.rank(text)
+
+    def _among_questions(self, ranking: tuple[tuple[str, float], ...]) -> tuple[tuple[str, float], ...] | None:
+        """The ranking given that a question process is meant: their likelihoods renormalised among them,
+        the rest after them; None when no question process is likely enough to be meant at all."""
+        asked = [(n, p) for n, p in ranking if n in self.questions]
+        total = sum(p for _, p in asked)
+        if not asked or asked[0][1] < FIGURE_CONFIDENCE or total <= 0:
+            return None
+        rest = [(n, p) for n, p in ranking if n not in self.questions]
+        return tuple([(n, p / total) for n, p in asked] + rest)

@@ -1,0 +1,30 @@
+"""Options named by their feature: denied ("don't need to be waterproof") or wanted ("waterproof ones")."""
+
+import pytest
+
+from procall.graphs.retail.option_presence import feature_wishes
+
+BOOTS = {"size": ["10", "11"], "material": ["leather", "synthetic"], "waterproof": ["yes", "no"]}
+KEYBOARD = {"switch type": ["clicky", "linear"], "backlight": ["none", "white", "RGB"]}
+BULB = {"brightness": ["60W equivalent", "75W equivalent"], "connectivity": ["Wi-Fi", "Bluetooth", "none"]}
+CHAIR = {"color": ["black", "grey"], "armrest": ["fixed", "adjustable", "none"]}
+SPEAKER = {"color": ["blue", "green"], "water resistance": ["yes", "no"]}
+
+
+@pytest.mark.parametrize("values, text, wish", [
+    (BOOTS, "they don't need to be waterproof", {"waterproof": "no"}),
+    (BOOTS, "size 11, not waterproof", {"waterproof": "no"}),
+    (BOOTS, "the non-waterproof ones please", {"waterproof": "no"}),
+    (BOOTS, "I want waterproof ones in size 11", {"waterproof": "yes"}),
+    (BOOTS, "no, make them waterproof", {"waterproof": "yes"}),  # the "no" answers; a comma ends its reach
+    (BOOTS, "size 11 leather", {}),
+    (KEYBOARD, "linear switches with no backlight", {"backlight": "none"}),
+    (KEYBOARD, "without backlight please", {"backlight": "none"}),
+    (KEYBOARD, "linear with RGB backlight", {}),  # a value, read by the option matcher, not a denial
+    (BULB, "75W, no wifi needed", {"connectivity": "none"}),
+    (BULB, "75W with wifi", {}),
+    (CHAIR, "grey with no armrests", {"armrest": "none"}),
+    (SPEAKER, "doesn't have to be water resistant, blue", {"water resistance": "no"}),
+])
+def test_feature_wishes(values, text, wish):
+    assert feature_wishes(values, text) == wish
