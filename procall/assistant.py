@@ -89,11 +89,15 @@ class Assistant:
         turn is finished first and its lines come first in the reply: the new message is read
         against the conversation as the finished turn left it, never taken as its answer."""
         config = self._config(thread_id)
-        snapshot = self.graph.get_state(config)  # the one read of the saved state before the turn
-        untold = self._untold(thread_id, config, snapshot)
         durability = self.settings.durability
-        if snapshot.metadata is None:
-            self.graph.invoke({"messages": []}, config, durability=durability)  # a new conversation: greet, wait
+        untold = None
+        # Nothing to finish or tell when the latest checkpoint is the one the last reply came from (it waits in
+        # `listen`): the run loads the state itself, so it is not read (and deserialised) twice.
+        if not self.deliveries.up_to_date(thread_id):
+            snapshot = self.graph.get_state(config)  # the one read of the saved state before the turn
+            untold = self._untold(thread_id, config, snapshot)
+            if snapshot.metadata is None:
+                self.graph.invoke({"messages": []}, config, durability=durability)  # a new conversation: greet
         # Nothing is written before the message is saved: a turn about to write stops at the router's
         # `save` step (graphs/router.py) and returns only once that checkpoint, with the message, is
         # written; then it goes on. So a crash after a write finishes this message's turn on restart

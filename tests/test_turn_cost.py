@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from langgraph.pregel import Pregel
+from langgraph.types import Command
 
 from procall import Assistant
 from procall.cli.demo import SCRIPT
@@ -67,7 +68,8 @@ def _writes(bot: Assistant) -> int:
 def test_a_message_is_one_graph_run_and_one_checkpoint_and_a_write_one_more(assistant, monkeypatch):
     """A turn is one graph run saved once at its end (and the interrupt's pending write); a turn that
     writes stops before the write to save the turn, then goes on: two. No process runs a graph of its
-    own, and `send` reads the saved state once."""
+    own, and `send` does not read the saved state before the run (which loads it) when the conversation is
+    where its last reply left it."""
     assistant.send("demo", SCRIPT[0])  # a new conversation also greets: not counted
     counts = Counts(assistant, monkeypatch)
     writing = []
@@ -77,9 +79,27 @@ def test_a_message_is_one_graph_run_and_one_checkpoint_and_a_write_one_more(assi
         puts, put_writes, reads, runs = counts.reset()
         wrote = _writes(assistant) - before
         writing += [text] * wrote
-        assert (puts, reads, runs) == (1 + wrote, 1, 1 + wrote), (text, puts, reads, runs)
+        assert (puts, reads, runs) == (1 + wrote, 0, 1 + wrote), (text, puts, reads, runs)
         assert put_writes <= 1, text
     assert writing == ["Yes, go ahead.", "yes"]  # the claim, the cancellation
+
+
+def test_send_reads_the_state_first_when_a_checkpoint_came_after_the_last_reply(assistant, monkeypatch):
+    """The state is read before the run (to finish a cut-off turn, to tell what was not told) unless the latest
+    checkpoint is the one the last reply handed out was read from: a new conversation, a turn run without
+    `send` (Studio, a direct graph run) and a turn that ended after its reply was last handed out all read it."""
+    counts = Counts(assistant, monkeypatch)
+    assistant.send("t", SCRIPT[0])
+    assert counts.reset()[2] == 1  # new: read, found empty, greeted
+    assistant.send("t", SCRIPT[1])
+    assert counts.reset()[2] == 0
+    config = assistant._config("t")
+    assistant.graph.invoke(Command(resume="I'd rather get a refund, please."), config)  # not through send
+    reply = assistant.send("t", "The desk lamp wasn't in the box.")
+    assert counts.reset()[2] >= 1
+    assert reply.lines[0].key == "conversation.cut_off"  # that turn's reply was never handed out: told first
+    assistant.send("t", "yes")
+    assert counts.reset()[2] == 0
 
 
 def test_every_process_is_drawn_inside_the_router(assistant):
@@ -118,6 +138,7 @@ def _said(bot: Assistant, thread: str, text: str) -> tuple:
             [f.model_dump() for f in values.get("stack") or []], values.get("customer"))
 
 
+@pytest.mark.slow
 def test_a_process_runs_inside_the_router_step_exactly_as_its_subgraph_would(tmp_path, monkeypatch):
     scripts = {"demo": SCRIPT} | {f"c{n}": [t.customer for t in c.turns]
                                   for n, c in enumerate(load([CONVERSATIONS])[::12])}
@@ -193,6 +214,7 @@ def test_the_turn_is_the_same_whatever_the_durability(tmp_path, durability):
         other.close()
 
 
+@pytest.mark.slow
 def test_the_turn_benchmark_runs_both_side_by_side(home, capsys):
     """`python -m procall.evals.bench_turn` prints its figures (what they are depends on the machine)."""
     from procall.evals.bench_turn import main
