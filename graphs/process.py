@@ -72,6 +72,21 @@ def _targets(router: Router) -> list[str]:
     return targets
 
 
+def absorb(values: dict[str, Any], changed: dict[str, Any], update: dict | None, where: str) -> None:
+    """Apply one step's update to `values` as LangGraph applies a node's update to the state (a key with a reducer
+    is reduced, any other replaced), and add it to `changed`: what the steps run so far return together, a key
+    with a reducer as the list of its updates (for the graph to reduce once), any other as its last value."""
+    for key, value in (update or {}).items():
+        if key not in STATE_KEYS:
+            raise InvalidUpdateError(f"{where}: unknown state key {key!r}")
+        reducer = REDUCERS.get(key)
+        if reducer is None:
+            values[key] = changed[key] = value
+        else:
+            values[key] = reducer(values.get(key) or [], value)
+            changed[key] = [*changed.get(key, []), *(value if isinstance(value, list) else [value])]
+
+
 def saved(state: ConversationState) -> bool:
     """Was this turn saved (the router's `save` step) since the customer's message?"""
     return state.get("saved_turn") == state.get("turn")
@@ -280,16 +295,7 @@ class ProcessGraph:
         node = "enter"
         for _ in range(limit):
             step = self.plan[node]
-            update = step(values, config)
-            for key, value in (update or {}).items():
-                if key not in STATE_KEYS:
-                    raise InvalidUpdateError(f"process {subgraph.name}, step {node}: unknown state key {key!r}")
-                reducer = REDUCERS.get(key)
-                if reducer is None:
-                    values[key] = changed[key] = value
-                else:
-                    values[key] = reducer(values.get(key) or [], value)
-                    changed[key] = [*changed.get(key, []), *(value if isinstance(value, list) else [value])]
+            absorb(values, changed, step(values, config), f"process {subgraph.name}, step {node}")
             node = step.next(values)
             if node == END:
                 return changed

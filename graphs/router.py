@@ -1,10 +1,15 @@
 """The router graph: the conversation loop.
 
-    greet -> listen -> understand -> apply -> settle -> [(save ->) process subgraph -> settle]* -> respond -> listen
+    greet -> listen -> understand -> apply (+ settle) -> [(save ->) process subgraph -> settle]* -> respond -> listen
 
 `listen` is the only interrupt (resume it with `Command(resume=text)`); `understand` is the
 only node that may call a model; every process is a compiled subgraph with deterministic
 edges; `settle` releases finished processes and picks what runs next.
+
+`apply` ends by settling (`applied_then_settled`: the settle node's function on the state apply left, as the
+next step would run it): every LangGraph step costs a fixed share of a turn (scheduling, channel updates, the
+edge's copy of the state), more than settle's own work, so a message takes one step less. The settle node is
+what runs after a process.
 
 `save` does nothing itself: it is where a turn is made durable before a write. A process stops right
 before a write step until the turn was saved (graphs/process.py); the router then goes to `save`, and
@@ -33,7 +38,7 @@ from ..nodes.understanding.base import Understander
 from ..state.conversation import ConversationState, RouterInput
 from ..state.stack import top
 from .catalogue import build_processes
-from .process import ProcessGraph, saved
+from .process import ProcessGraph, absorb, saved
 
 SAVE = "save"
 
@@ -41,6 +46,20 @@ SAVE = "save"
 def save(state: ConversationState) -> dict:
     """The turn is saved here (see above): from now on this turn's writes may run."""
     return {"saved_turn": state.get("turn") or 0}
+
+
+def applied_then_settled(apply: Callable[[ConversationState], dict],
+                         settle: Callable[[ConversationState], dict]) -> Callable[[ConversationState], dict]:
+    """The apply node: the commands applied, then the stack settled, in one step (see above)."""
+
+    def apply_and_settle(state: ConversationState) -> dict:
+        values, changed = dict(state), {}
+        absorb(values, changed, apply(state), "apply")
+        absorb(values, changed, settle(values), "settle")
+        return changed
+
+    apply_and_settle.__name__ = "apply"
+    return apply_and_settle
 
 
 def make_route(catalogue: Catalogue, write_steps: dict[str, set[str]]) -> Callable[[ConversationState], str]:
@@ -65,8 +84,9 @@ def build_router(services: Services, understander: Understander, *, fallback: Un
     graph.add_node("greet", greet)
     graph.add_node("listen", listen)
     graph.add_node("understand", make_understand(understander, fallback, shortcut))
-    graph.add_node("apply", make_apply(catalogue))
-    graph.add_node("settle", make_settle(catalogue))
+    settle = make_settle(catalogue)
+    graph.add_node("apply", applied_then_settled(make_apply(catalogue), settle))
+    graph.add_node("settle", settle)
     graph.add_node(SAVE, save)
     graph.add_node("respond", respond)
     for name, process in processes.items():
@@ -76,8 +96,8 @@ def build_router(services: Services, understander: Understander, *, fallback: Un
     graph.add_edge("greet", "listen")
     graph.add_edge("listen", "understand")
     graph.add_edge("understand", "apply")
-    graph.add_edge("apply", "settle")
     route = make_route(catalogue, {name: set(p.write_steps) for name, p in processes.items()})
+    graph.add_conditional_edges("apply", route, [*processes, SAVE, "respond"])
     graph.add_conditional_edges("settle", route, [*processes, SAVE, "respond"])
     graph.add_conditional_edges(SAVE, route, [*processes, "respond"])
     graph.add_edge("respond", "listen")
