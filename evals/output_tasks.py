@@ -346,7 +346,8 @@ def build(data: Data, seed: int = SEED) -> list[dict]:
             made += 1
             tasks.append({"id": f"outputs-{len(tasks)}", "user_id": user_id,
                           "instruction": (header(data, rng, user_id) + "".join(built.segments)).rstrip() + " ",
-                          "actions": built.actions, "outputs": built.outputs})
+                          "actions": built.actions, "outputs": built.outputs,
+                          "split": "train"})  # built from the train split's customers
         if made < count:
             raise ValueError(f"only {made} customers fit {kind!r}, {count} wanted")
     return tasks

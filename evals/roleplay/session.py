@@ -88,7 +88,7 @@ def find_task(task_id: str, sources: Sources) -> tuple[dict, Split | None]:
             raise PlayError(f"cannot read the tasks file {path}: {exc}") from None
         for task in tasks:
             if task.get("id") == task_id:
-                return task, split_of(task_id, path)
+                return task, task.get("split") or split_of(task_id, path)  # a task may say its split
     raise PlayError(f"no task {task_id!r} in {', '.join(str(p) for p in sources.tasks)}")
 
 

@@ -69,8 +69,8 @@ SPEC = ProcessSpec(
         "ask_changes": "What would you like instead? These options are available:\n{options}",
         "no_payment_method": "Here is the change:\n{change_list}\n{difference}, but none of your payment methods "
                              "can pay it (a gift card must cover the whole difference), so I can't make this change.",
-        "ask_payment": "Here is the change:\n{change_list}\n{difference}. Which payment method should I use for "
-                       "the difference?\n{choices}",
+        "ask_payment": "Here is the change:\n{change_list}\n{difference}. Which payment method should I use "
+                       "{pay_for}?\n{choices}",
         "confirm": "To confirm the exchange for order {order_id}:\n{change_list}\n{difference}, with {method}. "
                    "An order can be exchanged only once, so no other item of it can be exchanged later. Shall I "
                    "go ahead with exactly these items (yes/no)?",

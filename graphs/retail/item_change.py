@@ -113,6 +113,8 @@ def facts(frame: Frame, state: ConversationState) -> dict:
         owed = difference(frame)
         values["difference"] = (f"You pay the difference of {money(owed)}" if owed > 0 else
                                 f"You get {money(-owed)} back" if owed < 0 else "The price is the same")
+        # The write names a payment method even when nothing is owed; asked so it doesn't sound like a charge.
+        values["pay_for"] = "for the difference" if owed else "for this change (nothing will be charged)"
     if frame.slots.get("payment_method"):
         values["method"] = payments.named(state, frame.slots["payment_method"])
     return values

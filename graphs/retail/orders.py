@@ -90,10 +90,13 @@ def by_description(text: str, orders: list[Order]) -> str | None:
     unique_heads = {n.split()[-1]: n for n in names if sum(1 for m in names if m.split()[-1] == n.split()[-1]) == 1}
     said = {name for name in names if alias_in(name, lowered)}
     said |= {unique_heads[h] for h in set(heads) if h in unique_heads and alias_in(h, lowered)}
-    fitting = [o for o in orders
-               if any(i.name in said for i in o.items)
-               or any(word in described for word in (o.status, STATUS_WORDS.get(o.status, o.status)))]
-    return fitting[0].order_id if len(fitting) == 1 else None
+    # "the one with the perfume and the puzzle": the order holding most of what is named, if only one does
+    # (two orders may each hold a perfume; one holds both).
+    fit = {o.order_id: len(said & {i.name for i in o.items})
+           + any(word in described for word in (o.status, STATUS_WORDS.get(o.status, o.status))) for o in orders}
+    best = max(fit.values(), default=0)
+    fitting = [order_id for order_id, n in fit.items() if n == best]
+    return fitting[0] if best > 0 and len(fitting) == 1 else None
 
 
 def resolve_order(mention: JsonValue, frame: Frame, state: ConversationState) -> Resolution:

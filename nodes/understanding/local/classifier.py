@@ -57,6 +57,19 @@ FEATURES: tuple[tuple[Analyzer, tuple[int, int]], ...] = (("char_wb", (2, 5)), (
 REGULARISATION = 12.0  # LogisticRegression's C
 MAX_ITER = 2000
 # How scikit-learn's TfidfVectorizer splits text (its defaults), reproduced for scoring without it.
+def _base_form(word: str, known: frozenset[str]) -> str | None:
+    """The known word an inflected one comes from (-ing, -ed, -es, -s; a doubled consonant or a dropped
+    e restored: "cancelling" -> "cancel", "exchanging" -> "exchange"), or None."""
+    for ending in ("ing", "ed", "es", "s"):
+        if not word.endswith(ending) or len(word) - len(ending) < 3:
+            continue
+        stem = word[: -len(ending)]
+        for candidate in (stem, stem + "e", stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else ""):
+            if candidate in known:
+                return candidate
+    return None
+
+
 _WORD_TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _WHITE_SPACES = re.compile(r"\s\s+")
 # Scoring with numpy must agree with scikit-learn's predict_proba; it is checked after every fit.
@@ -223,6 +236,9 @@ class IntentClassifier:
         close); else the word as it is."""
         if len(word) < 5 or word in self._known:
             return word
+        base = _base_form(word, self._known)
+        if base is not None:  # "returning", "cancelled", "exchanges": the examples say "return", "cancel", ...
+            return base
         # One slip (a swapped, missing, extra or wrong letter): "operation" is no typo of "operator"
         close = fuzzy.extract(word, self._words, scorer=OSA.distance, score_cutoff=1, limit=2)
         if not close or (len(close) > 1 and close[1][1] == close[0][1]):

@@ -179,6 +179,11 @@ def choice(text: str, choices: list[Choice], multiple: bool = False, by_meaning:
     for c in choices:
         if _named_by_alias(c, lowered) and all(n in _described(c) for n in numbers):
             picked.append(c)
+    if len(picked) > 1 and not multiple:
+        # "the one with the blender and the garden hose": two orders hold a blender, one holds both
+        named = {id(c): _aliases_named(c, lowered) for c in picked}
+        most = max(named.values())
+        picked = [c for c in picked if named[id(c)] == most]
     if picked:
         return picked if multiple else (picked[:1] if len(picked) == 1 else [])
     if too_short_for_typos(lowered):
@@ -212,6 +217,11 @@ def _described(choice: Choice) -> str:
 
 def _named_by_alias(choice: Choice, lowered: str) -> bool:
     return any(alias_in(str(a), lowered) for a in choice.aliases) and not any(_has(w, lowered) for w in choice.not_when)
+
+
+def _aliases_named(choice: Choice, lowered: str) -> int:
+    """How many of the choice's aliases the text names (each thing a description names counts once)."""
+    return sum(1 for a in dict.fromkeys(str(a).lower() for a in choice.aliases) if alias_in(a, lowered))
 
 
 STREET_AND_ZIP = re.compile(r"\b\d+[A-Za-z]?\s+[A-Za-z][A-Za-z .'\-]+.*\b\d{5}\b", re.S)

@@ -23,7 +23,8 @@ FIGURE_CONFIDENCE = 0.1    # a figure question: a question process this likely i
 FIGURE_QUESTION = re.compile(
     r"\bhow\s+(?:many|much)\b"
     r"|\bwhat(?:'s|\s+is|\s+are|\s+was|\s+were|\s+would\s+be|\s+will\s+be)?\s+(?:the\s+|my\s+)?"
-    r"(?:\w+\s+)?(?:total|price|prices|cost|costs|difference|balance|refund|amount)\b",
+    r"(?:\w+\s+)?(?:total|price|prices|cost|costs|difference|balance|refund|amount)\b"
+    r"|\bwhat\s+(?:did|do|does|would|will)\b[^.?!]{0,60}?\b(?:cost|come\s+to|add\s+up\s+to)\b",
     re.I)
 
 

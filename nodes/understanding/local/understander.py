@@ -39,8 +39,8 @@ from ..base import ActiveQuestion, UnderstandingRequest
 from . import extractors as x
 from .classifier import classifier_for, normalise
 from .intents import CANCEL, CHITCHAT, GOODBYE, INFORM, META_EXAMPLES, OTHER_CUSTOMER, OUT_OF_SCOPE
-from .negation import without_declined
-from .question_ranker import QuestionAwareRanker, Ranker
+from .negation import declined_actions, declines_whole, without_declined
+from .question_ranker import QUESTION_CONFIDENCE, QuestionAwareRanker, Ranker
 
 REQUEST_CONFIDENCE = 0.4      # a clause is a request for a process
 GOODBYE_CLEAR = 0.75          # a goodbye said along with an answer to a yes/no question ("no thanks, bye")
@@ -80,6 +80,14 @@ IDENTITY = ("email", "first_name", "last_name", "zip")
 OTHER_ORDER = re.compile(r"\b(?:wrong|other|another|different|meant|not (?:that|this))\b", re.I)
 ORDER_WORDS = re.compile(r"\b(?:order|the one with|the one (?:for|from))\b", re.I)
 ITEM_CHANGES = {"exchange_items", "change_order_items"}  # one request, whatever the order's status
+# A thing wanted in another variant, said without a verb of changing: "a blue hose i want in green instead",
+# "can I get the hose in green", "I'd like it with linear switches instead". The form says an item change is
+# asked, whatever the words; the process then finds the item and the variant (or asks).
+VARIANT_WISH = re.compile(
+    r"\b(?:want|like|need|prefer|get|have)\b(?:\s+[\w'-]+){0,5}?\s+(?:in|with)\s+(?:an?\s+|the\s+)?[\w'-]+"
+    r"(?:\s+[\w'-]+){0,6}?\s+instead\b"
+    r"|\b(?:can|could|may)\s+i\s+(?:get|have)\s+(?:it|them|one|(?:the|my)\s+[\w-]+(?:\s+[\w-]+)?)\s+in\s+"
+    r"(?!stock\b|time\b|store\b)(?:an?\s+)?[\w-]+", re.I)
 HEAD_WORDS = 12
 
 
@@ -131,9 +139,16 @@ class LocalUnderstander:
                                  confidence=confidence)
 
         requests = self._requests(text, active, bool(identity), ranker)
-        threshold = QUESTION_DIGRESSION if QUESTION.search(text) else DIGRESSION_CONFIDENCE
-        elsewhere = best not in (INFORM, active) and confidence >= threshold
+        if requests and max(r[1] for r in requests) < DIGRESSION_CONFIDENCE and self._ends_with_goodbye(text):
+            # "12 available, ok. that's what i needed, bye": an echo of the answer, then goodbye; no new request
+            requests = []
         typed = question is not None and self._typed_answer(question, text)
+        threshold = QUESTION_DIGRESSION if QUESTION.search(text) else DIGRESSION_CONFIDENCE
+        if QUESTION.search(text) and best in self.questions and not typed:
+            # "is that my only credit card on file?" at a confirmation: a question the pending one can't take
+            # as its answer asks what the question processes answer, as surely as any question is ranked.
+            threshold = QUESTION_CONFIDENCE
+        elsewhere = best not in (INFORM, active) and confidence >= threshold
         # "What's my gift card balance?" at the refund question asks something; it does not answer.
         asks = elsewhere and best in self.requests and self.requests[best].question and bool(QUESTION.search(text))
         answers = []
@@ -154,7 +169,9 @@ class LocalUnderstander:
             # request the customer makes of it ("… And on W3007862 I want the grill changed").
             listed = ID_LIST.search(SAME_AS.sub(" ", chunk))
             orders = x.order_ids(listed.group()) if listed else []
-            if len(orders) > 1 and any(s.name == "order_id" for s in self.requests[name].slots):
+            # (a question about several orders is one question: "what did W1 and W2 cost me combined?")
+            if len(orders) > 1 and any(s.name == "order_id" for s in self.requests[name].slots) \
+                    and not self.requests[name].question:
                 # "cancel W6236251 and W2618034": the same request for each order, one after the other
                 rest = [s for s in slots if s.name != "order_id"]
                 commands += [StartProcess(process=name, slots=[SlotValue(name="order_id", value=o), *rest])
@@ -162,10 +179,17 @@ class LocalUnderstander:
             else:
                 commands.append(StartProcess(process=name, slots=slots))
         guesses: list[SetSlot] = []
+        if requests and self._declines(text, active):
+            # "No, I don't want to change payment again. I want to modify the lamp": the declined request is
+            # dropped, not paused and offered back after the new one.
+            commands.insert(0, CancelProcess())
         if requests:
             commands += identity
         else:
             firm, guesses = self._volunteered(text, request, answers)
+            if not typed and declines_whole(text) and self._declines(text, active):
+                # "no thanks, I don't want to do the exchange, just wanted the price": the request is off
+                return Understanding(commands=[CancelProcess()], confidence=round(float(confidence), 3))
             commands += answers + firm
             if not answers and identity and not request.customer_identified and active is None:
                 # "hi, it's jane@example.com": identification is a process of its own
@@ -187,6 +211,24 @@ class LocalUnderstander:
                 and not any(isinstance(c, (Goodbye, StartProcess)) for c in commands) and self._says_goodbye(text):
             commands.append(Goodbye())  # "no thanks, bye" to "shall we get back to …?": the answer, and done
         return Understanding(commands=commands, confidence=round(float(confidence), 3))
+
+    def _ends_with_goodbye(self, text: str) -> bool:
+        last = [c for c in CLAUSE_SPLIT.split(text) if c and c.strip(" ,.!?;")][-1:]
+        last = last and [p for p in re.split(r"[,;]", last[0]) if p.strip(" .!?")][-1:]
+        if not last or QUESTION.search(last[0]):
+            return False
+        name, confidence = self.classifier.rank(last[0])[0]
+        return name == GOODBYE and confidence >= GOODBYE_CLEAR
+
+    def _declines(self, text: str, active: str | None) -> bool:
+        """Does the text decline the active request itself?"""
+        if active is None or active not in self.requests:
+            return False
+        for action in declined_actions(text):
+            name, confidence = self.answering.rank(action)[0]
+            if confidence >= REQUEST_CONFIDENCE and (name == active or {name, active} <= ITEM_CHANGES):
+                return True
+        return False
 
     def _says_goodbye(self, text: str) -> bool:
         if QUESTION.search(text) or read_reply(text).bare:  # "… isn't there anything you can do?" goes on;
@@ -316,6 +358,12 @@ class LocalUnderstander:
                 top = top if top[1] >= 0.3 else ("", 0.0)
             if top[0] in self.requests and top[1] > best[1]:
                 best = top
+        # ... also over a question process: "can I get the hose in green" wants it, it doesn't ask the policy
+        wish = VARIANT_WISH.search(clause)
+        if (best[1] < REQUEST_CONFIDENCE or best[0] in self.questions) and wish \
+                and not x.PAYMENT_WORDS.search(wish.group()):  # "… with my paypal instead" pays another way
+            ranking = dict((ranker or self.classifier).rank(clause))
+            best = (max(ITEM_CHANGES, key=lambda n: ranking.get(n, 0.0)), REQUEST_CONFIDENCE)
         return best
 
     def _detail_of(self, previous: str, name: str, clause: str) -> bool:
