@@ -77,3 +77,15 @@ def store():
     backend = base_store().open()
     yield backend
     backend.close()
+
+
+SLOW_TIMEOUT_S = 900  # pytest-timeout for a slow test without its own: a hang guard that a loaded machine fits in
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow end-to-end runs (left out by default, see pyproject.toml) grow with the suite they run (every
+    conversation, every task) and share the machine with everything else: 300 s would fail them for being
+    slow, not for hanging."""
+    for item in items:
+        if item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT_S))

@@ -8,8 +8,6 @@ restarted assistant gets the stored answer instead of a second write.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from procall.tools.backend.contracts import CancelOrder
@@ -161,7 +159,7 @@ def test_timed_out_writes_retried_and_replayed_apply_once(start):
     results = [gateway.call("transfer_to_human_agents", args, ctx) for args, ctx in steps]
     assert any(r.ok for r in results) and any(r.attempts > 1 for r in results)
     assert all(r.error.code == "timeout" for r in results if not r.ok)
-    time.sleep(0.1)  # long enough for any abandoned attempt to have finished
+    gateway.close(wait=True)  # every abandoned attempt has ended (joined: no sleep a loaded machine outlasts)
     # The process replays every step (after a restart, without faults): each write exists exactly once.
     healthy = start(fast_policy())
     replays = [healthy.call("transfer_to_human_agents", args, ctx) for args, ctx in steps]

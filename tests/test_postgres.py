@@ -130,6 +130,7 @@ def test_a_conversation_lock_is_held_across_instances_and_freed_when_one_dies(pg
     b.close()
 
 
+@pytest.mark.slow
 def test_instances_on_postgres_take_turns_in_one_conversation(pg_url, tmp_path):
     """Checkpoints, store and audit in Postgres: each message on the other instance, as behind a load
     balancer, and the conversation goes on as on one (nothing is taken for a cut-off turn)."""

@@ -37,6 +37,7 @@ def run(base, actions: list[dict]) -> dict:
 
 
 @needs_data
+@pytest.mark.slow
 def test_replaying_the_gold_passes(base, sample, expected):
     assert len(sample) == 30
     for task in sample:
@@ -45,6 +46,7 @@ def test_replaying_the_gold_passes(base, sample, expected):
 
 
 @needs_data
+@pytest.mark.slow
 def test_a_missing_write_fails_and_names_the_record(base, sample, expected):
     checked = 0
     for task in sample[::2]:

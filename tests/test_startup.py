@@ -85,6 +85,7 @@ def test_second_assistant_start_loads_the_classifier_from_the_cache(home, fresh,
         assert loaded.rank(text) == trained.rank(text)
 
 
+@pytest.mark.slow
 def test_a_started_assistant_with_a_cached_classifier_never_imports_scikit_learn(home, fresh):
     Assistant(Settings()).close()  # trains and caches
     code = "from procall import Assistant, Settings\nAssistant(Settings()).close()"
