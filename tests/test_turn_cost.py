@@ -139,7 +139,6 @@ def _said(bot: Assistant, thread: str, text: str) -> tuple:
 
 
 @pytest.mark.slow
-@pytest.mark.slow
 def test_a_process_runs_inside_the_router_step_exactly_as_its_subgraph_would(tmp_path, monkeypatch):
     scripts = {"demo": SCRIPT} | {f"c{n}": [t.customer for t in c.turns]
                                   for n, c in enumerate(load([CONVERSATIONS])[::12])}
@@ -215,7 +214,6 @@ def test_the_turn_is_the_same_whatever_the_durability(tmp_path, durability):
         other.close()
 
 
-@pytest.mark.slow
 @pytest.mark.slow
 def test_the_turn_benchmark_runs_both_side_by_side(home, capsys):
     """`python -m procall.evals.bench_turn` prints its figures (what they are depends on the machine)."""
