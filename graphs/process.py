@@ -271,24 +271,27 @@ class ProcessGraph:
 
     # -- running inside the router -----------------------------------------------------
 
-    def router_node(self) -> Callable[[ConversationState, RunnableConfig], dict]:
-        """The process as a node of the router graph."""
+    def router_node(self, after: Callable[[ConversationState], dict] | None = None
+                    ) -> Callable[[ConversationState, RunnableConfig], dict]:
+        """The process as a node of the router graph; `after` (the router's settle) runs on the state the process
+        left, in the same step."""
         subgraph = self.compile()
         run = self.run
 
         def process(state: ConversationState, config: RunnableConfig) -> dict:
             # LangGraph finds `subgraph` among this function's nonlocals, so it is drawn inside the router
             # and shown in Studio; `run` runs its steps.
-            return run(state, config, subgraph)
+            return run(state, config, subgraph, after)
 
         process.__name__ = self.spec.name
         return process
 
-    def run(self, state: ConversationState, config: RunnableConfig, subgraph: CompiledStateGraph) -> dict:
+    def run(self, state: ConversationState, config: RunnableConfig, subgraph: CompiledStateGraph,
+            after: Callable[[ConversationState], dict] | None = None) -> dict:
         """Run the subgraph's steps from `enter` to END, as LangGraph would, in this thread: each step sees
         the state with the updates of the steps before it (reducers applied), each edge chooses from the
-        state after its step. Returns only what changed; a key with a reducer returns its updates, for the
-        router to reduce once (no copy of the whole message history)."""
+        state after its step; then `after`, if given, on the state they left. Returns only what changed; a key
+        with a reducer returns its updates, for the router to reduce once (no copy of the message history)."""
         values = dict(state)
         changed: dict[str, Any] = {}
         limit = (config or {}).get("recursion_limit", DEFAULT_RECURSION_LIMIT)
@@ -298,5 +301,7 @@ class ProcessGraph:
             absorb(values, changed, step(values, config), f"process {subgraph.name}, step {node}")
             node = step.next(values)
             if node == END:
+                if after is not None:
+                    absorb(values, changed, after(values), f"after process {subgraph.name}")
                 return changed
         raise GraphRecursionError(f"process {subgraph.name} took more than {limit} steps without ending")

@@ -1,15 +1,18 @@
 """The router graph: the conversation loop.
 
-    greet -> listen -> understand -> apply (+ settle) -> [(save ->) process subgraph -> settle]* -> respond -> listen
+    greet -> listen -> understand -> apply -> [(save ->) process subgraph (-> next_process)]* -> respond -> listen
 
 `listen` is the only interrupt (resume it with `Command(resume=text)`); `understand` is the
 only node that may call a model; every process is a compiled subgraph with deterministic
-edges; `settle` releases finished processes and picks what runs next.
+edges; settling (nodes/settle.py: release finished processes, pick what runs next) ends the apply
+step and every process step.
 
-`apply` ends by settling (`applied_then_settled`: the settle node's function on the state apply left, as the
-next step would run it): every LangGraph step costs a fixed share of a turn (scheduling, channel updates, the
-edge's copy of the state), more than settle's own work, so a message takes one step less. The settle node is
-what runs after a process.
+Settling runs inside those steps (`applied_then_settled`, `ProcessGraph.router_node(after=...)`: the settle
+function on the state the step left, as a next step would run it) because every LangGraph step costs a fixed
+share of a turn (scheduling, channel updates, the edge's copy of every channel), more than settling itself: a
+message that runs one process takes two steps less. A process is followed by `respond` or `save` directly;
+when another process runs next, the edge goes through `next_process`, a step that changes nothing, so the
+drawing needs no edge from every process to every other.
 
 `save` does nothing itself: it is where a turn is made durable before a write. A process stops right
 before a write step until the turn was saved (graphs/process.py); the router then goes to `save`, and
@@ -22,7 +25,7 @@ customer is told its outcome. A turn without a write is saved once, at its end.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from langgraph.graph import START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -41,6 +44,7 @@ from .catalogue import build_processes
 from .process import ProcessGraph, absorb, saved
 
 SAVE = "save"
+NEXT = "next_process"
 
 
 def save(state: ConversationState) -> dict:
@@ -60,6 +64,25 @@ def applied_then_settled(apply: Callable[[ConversationState], dict],
 
     apply_and_settle.__name__ = "apply"
     return apply_and_settle
+
+
+def next_process(state: ConversationState) -> dict:
+    """A process ended and settled, and another one runs next: the edge after this step picks it (see above)."""
+    return {}
+
+
+def make_after_process(route: Callable[[ConversationState], str]
+                       ) -> Callable[[ConversationState], Literal["next_process", "save", "respond"]]:
+    """Where a process step (which settled) leads: `save` or `respond` as `route` says, another process through
+    `next_process`."""
+
+    def after_process(state: ConversationState) -> Literal["next_process", "save", "respond"]:
+        choice = route(state)
+        if choice == SAVE:
+            return "save"
+        return "respond" if choice == "respond" else "next_process"
+
+    return after_process
 
 
 def make_route(catalogue: Catalogue, write_steps: dict[str, set[str]]) -> Callable[[ConversationState], str]:
@@ -85,20 +108,22 @@ def build_router(services: Services, understander: Understander, *, fallback: Un
     graph.add_node("listen", listen)
     graph.add_node("understand", make_understand(understander, fallback, shortcut))
     settle = make_settle(catalogue)
+    route = make_route(catalogue, {name: set(p.write_steps) for name, p in processes.items()})
+    after_process = make_after_process(route)
     graph.add_node("apply", applied_then_settled(make_apply(catalogue), settle))
-    graph.add_node("settle", settle)
+    graph.add_node(NEXT, next_process)
     graph.add_node(SAVE, save)
     graph.add_node("respond", respond)
     for name, process in processes.items():
-        graph.add_node(name, process.router_node())  # a subgraph: drawn, shown in Studio (see ProcessGraph.run)
-        graph.add_edge(name, "settle")
+        # A subgraph: drawn, shown in Studio (see ProcessGraph.run); settles in the same step.
+        graph.add_node(name, process.router_node(after=settle))
+        graph.add_conditional_edges(name, after_process, [NEXT, SAVE, "respond"])
     graph.add_edge(START, "greet")
     graph.add_edge("greet", "listen")
     graph.add_edge("listen", "understand")
     graph.add_edge("understand", "apply")
-    route = make_route(catalogue, {name: set(p.write_steps) for name, p in processes.items()})
     graph.add_conditional_edges("apply", route, [*processes, SAVE, "respond"])
-    graph.add_conditional_edges("settle", route, [*processes, SAVE, "respond"])
+    graph.add_conditional_edges(NEXT, route, list(processes))  # the state is the one after_process chose from
     graph.add_conditional_edges(SAVE, route, [*processes, "respond"])
     graph.add_edge("respond", "listen")
     return graph.compile(checkpointer=checkpointer, name="procall")

@@ -1,5 +1,5 @@
-"""The settle node: after commands are applied or a process ran, tidy the stack and decide
-what runs next.
+"""Settling: after commands are applied or a process ran, tidy the stack and decide what runs next.
+It ends the router's apply step and every process step (graphs/router.py), in the same LangGraph step.
 
 Finished frames are released. A finished digression offers to continue the process it
 interrupted (which resumes at its paused step); a finished prerequisite or queued request
