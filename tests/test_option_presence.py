@@ -28,3 +28,11 @@ SPEAKER = {"color": ["blue", "green"], "water resistance": ["yes", "no"]}
 ])
 def test_feature_wishes(values, text, wish):
     assert feature_wishes(values, text) == wish
+
+
+@pytest.mark.parametrize("text, wish", [
+    ("size 11, leather material, waterproof: no one", {"waterproof": "no"}),
+    ("waterproof yes please", {"waterproof": "yes"}),
+])
+def test_an_option_said_with_its_value(text, wish):
+    assert feature_wishes(BOOTS, text) == wish

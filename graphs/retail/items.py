@@ -464,7 +464,9 @@ def wanted_options(product: Product, current: dict[str, str], text: str) -> dict
         wanted[name] = max(new or found, key=lambda h: (h[0], h[1]))[2]
     # "don't need to be waterproof", "no wifi": a feature named and denied (or wanted) decides its option,
     # over a value spelled inside the denial ("Wi-Fi" in "no wifi needed").
-    return {**wanted, **feature_wishes(values_of, text)}
+    wishes = feature_wishes(values_of, text)
+    absent = {name: value for name, value in wishes.items() if value.lower() in ("no", "none")}
+    return {**wishes, **wanted, **absent}  # a value the text spells wins, but not over a denial around it
 
 
 def _own_words(product: Product, values_of: dict[str, list[str]]) -> dict[str, set[str]]:

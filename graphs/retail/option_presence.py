@@ -53,6 +53,13 @@ def _denied(words: list[str], at: int) -> bool:
     return False
 
 
+def _value_after(words: list[str], at: int, values: Sequence[str]) -> str | None:
+    """The option's value said right after its name ("waterproof: no"), or None."""
+    while at < len(words) and words[at] in (":", "-", "=", "is", "should", "be"):
+        at += 1
+    return next((v for v in values if at < len(words) and _words(v)[:1] == [words[at]]), None)
+
+
 def feature_wishes(values_of: Mapping[str, Sequence[str]], text: str) -> dict[str, str]:
     """{option: value} for the options the text turns on or off by naming their feature."""
     words = _words(text)
@@ -68,10 +75,18 @@ def feature_wishes(values_of: Mapping[str, Sequence[str]], text: str) -> dict[st
         denied = present = False
         for feature in features:
             for at in _mentions(feature, words):
+                said = _value_after(words, at + len(feature), values)
+                if said is not None and feature == features[0]:
+                    wishes[option] = said  # "waterproof: no", "backlight none": the option with its value
+                    break
                 if _denied(words, at):
                     denied = True
                 elif feature == features[0]:
                     present = True
+            if option in wishes:
+                break
+        if option in wishes:
+            continue
         if denied:
             wishes[option] = absent
         elif present and yes_no:
