@@ -62,14 +62,18 @@ class DeliveryLog:
         return None if row is None else int(row[0])
 
     def up_to_date(self, thread_id: str) -> bool:
-        """Is the conversation's latest checkpoint the one the last reply handed out was read from? It then
-        waits for the next message and nothing is untold. False whenever that is not known (no record, a
-        checkpoint written since, a checkpointer other than SQLite)."""
+        """Is the conversation's latest checkpoint the one the last reply handed out was read from, with nothing
+        saved on it since but the wait for the next message? Then nothing is unfinished or untold. False whenever
+        that is not known (no record, a checkpoint or a write saved since, a checkpointer other than SQLite)."""
         if not self._sqlite:
             return False
+        # Any write saved on it since, but the interrupt's, is a turn begun on it (the customer's message, a
+        # finished step's update) that a restart must finish first: LangGraph would otherwise go on with it.
         with self._lock:
-            row = self._conn.execute(f"SELECT checkpoint_id = {_LATEST} FROM procall_delivered WHERE thread_id = ?",
-                                     (thread_id, thread_id)).fetchone()
+            row = self._conn.execute(
+                f"SELECT checkpoint_id = {_LATEST} AND NOT EXISTS (SELECT 1 FROM writes w WHERE w.thread_id = ? "
+                "AND w.checkpoint_ns = '' AND w.checkpoint_id = d.checkpoint_id AND w.channel != '__interrupt__') "
+                "FROM procall_delivered d WHERE d.thread_id = ?", (thread_id, thread_id, thread_id)).fetchone()
         return bool(row and row[0])
 
     def mark(self, thread_id: str, turn: int) -> None:

@@ -103,6 +103,16 @@ def test_send_reads_the_state_first_when_a_checkpoint_came_after_the_last_reply(
     assert counts.reset()[2] == 0
 
 
+def test_a_turn_begun_on_the_last_checkpoint_is_not_skipped(assistant):
+    """A run killed after saving writes on the checkpoint the last reply came from (the customer's message, a
+    finished step) made no checkpoint of its own: `send` must still read the state and finish that turn first."""
+    assistant.send("t", SCRIPT[0])
+    assert assistant.deliveries.up_to_date("t")
+    latest = assistant.checkpointer.get_tuple(assistant._config("t")).config
+    assistant.checkpointer.put_writes(latest, [("__resume__", "yes")], "a-task-id")
+    assert not assistant.deliveries.up_to_date("t")
+
+
 def test_every_process_is_drawn_inside_the_router(assistant):
     """Studio and `procall draw` show each process's steps inside the router (a router node that ran its
     process in a graph run of its own, or one LangGraph did not see as a subgraph, would not)."""
