@@ -61,8 +61,14 @@ def similarities(text: str, candidates: Sequence[str]) -> list[float]:
     text = content(text)
     if model is None or not candidates or not text.strip():
         return [0.0] * len(candidates)
-    vectors = model.embed([text, *candidates], norm=True)
-    return [float(score) for score in vectors[1:] @ vectors[0]]
+    known = _vectors(tuple(candidates))
+    return [float(score) for score in known @ model.embed([text], norm=True)[0]]
+
+
+@lru_cache(maxsize=1024)
+def _vectors(names: tuple[str, ...]):
+    """The candidates' vectors: an order's item names or a list of choices recur turn after turn."""
+    return _model().embed(list(names), norm=True)
 
 
 LONE_FLOOR, LONE_MARGIN = 0.25, 0.18  # a weaker match counts when nothing else comes near ("my sneakers")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pydantic import JsonValue
 from rapidfuzz import fuzz
@@ -36,6 +37,7 @@ ITEM_ID = re.compile(r"\b\d{10}\b")
 INSTEAD = re.compile(r"\binstead of\b|\brather than\b", re.I)
 
 
+@lru_cache(maxsize=8192)
 def _norm(text: str) -> str:
     text = text.lower().replace("-", " ").replace("_", " ")
     text = re.sub(r"(\d)\s*(?:\"|''|inches|inch|in)\b", r"\1 inch", text)
@@ -54,7 +56,13 @@ def _singular(word: str) -> str:
 
 
 def _tokens(text: str) -> list[str]:
-    return [_singular(t.strip(".")) for t in _norm(text).split() if t.strip(".")]
+    return list(_token_tuple(text))
+
+
+@lru_cache(maxsize=8192)
+def _token_tuple(text: str) -> tuple[str, ...]:
+    """Cached: the same names, options and message are tokenised many times while one message is read."""
+    return tuple(_singular(t.strip(".")) for t in _norm(text).split() if t.strip("."))
 
 
 def _same_word(a: str, b: str) -> bool:
@@ -590,7 +598,9 @@ def segments(order: Order, item_ids: list[str], text: str) -> tuple[dict[int, st
     that names one item is all about it ("in red, the t-shirt"), but its words before that name may be
     about another ("size L, and the backpack in black"); "the phone in black, everything else the same"
     says nothing about the watch."""
-    words = re.sub(r"[,;]", " and ", text)
+    # Commas and sentence ends part the items' phrases: "bookshelf in brown, 6 ft. water bottle in black" gives
+    # the 6 ft to the bookshelf (a decimal point, "1.5L", is no sentence end).
+    words = re.sub(r"[,;:!?]|\.(?=\s|$)", " and ", text)
     tokens = _tokens(words)
     chosen = [k for k, it in enumerate(order.items) if it.item_id in item_ids]
     marks = [(pos, [k for k in ks if k in chosen]) for pos, ks in mentions_of(order, words, bare=False)]
@@ -627,12 +637,16 @@ class _Reading:
     refusal: str | None = None
 
 
-def _read(product: Product, item: OrderItem, part: str) -> _Reading | None:
-    """The variant `part` asks for instead of `item`; None if it says nothing about it."""
+def _read(product: Product, item: OrderItem, part: str, earlier: dict[str, str] | None = None) -> _Reading | None:
+    """The variant `part` asks for instead of `item`; None if it says nothing about it. `earlier`: the options
+    an earlier answer asked for this item, which this one corrects or adds to ("intermediate, not beginner"
+    after "500 pieces, art theme" keeps the 500 pieces and the art theme)."""
     wanted = wanted_options(product, item.options, part)
     same = bool(SAME_WORDS.search(part))
     if all(item.options.get(k) == v for k, v in wanted.items()) and not same:
         wanted = {}  # "my black t-shirt" names the item as it is, not a change to it
+    if wanted and earlier:
+        wanted = {**earlier, **wanted}
     color = _unknown_color(product, item.options, wanted, part)
     if color is not None:
         return _Reading(refusal=color)
@@ -668,22 +682,37 @@ def pick_variants(order: Order, item_ids: list[str], products: dict[str, Product
     for item_id in item_ids:
         indexes.append(next(k for k, it in enumerate(order.items) if it.item_id == item_id and k not in indexes))
     readings: dict[int, _Reading] = {}
+    asked: dict[int, dict[str, str]] = {}  # per item, the options its reading so far changes
+    for earlier in (v for v in values if isinstance(v, dict) and "new_item_id" in v):
+        # A change already resolved, now corrected ("no wait, stainless steel"): its options are kept
+        index = next((k for k in indexes if order.items[k].item_id == earlier.get("item_id")), None)
+        product = products.get(order.items[index].product_id) if index is not None else None
+        variant = product.variants.get(str(earlier["new_item_id"])) if product is not None else None
+        if variant is not None:
+            readings[index] = _Reading(variant=variant)
+            asked[index] = {k: v for k, v in variant.options.items() if order.items[index].options.get(k) != v}
     for text in texts:
         parts, rest = segments(order, item_ids, text)
         open_ = [k for k in indexes if readings.get(k, _Reading()).variant is None]
         for index in indexes:
+            product = products.get(order.items[index].product_id)
             if index in parts:
                 part = parts[index]
             elif rest is not None:
                 part = rest
-            elif index in open_ or not open_:
+            elif index in open_:
                 part = text
+            elif not open_ and (len(indexes) == 1 or (product is not None and wanted_options(
+                    product, order.items[index].options, text))):
+                part = text  # every item has its variant: a text naming none corrects those it has options of
             else:
                 continue
-            product = products.get(order.items[index].product_id)
-            reading = _read(product, order.items[index], part) if product is not None and part else None
+            item = order.items[index]
+            reading = _read(product, item, part, asked.get(index)) if product is not None and part else None
             if reading is not None:
                 readings[index] = reading
+                if reading.variant is not None:
+                    asked[index] = {k: v for k, v in reading.variant.options.items() if item.options.get(k) != v}
     changes = [{"item_id": order.items[k].item_id, "new_item_id": readings[k].variant.item_id}
                for k in indexes if k in readings and readings[k].variant is not None]
     refused = [readings[k].refusal for k in indexes if k in readings and readings[k].refusal]
