@@ -7,6 +7,7 @@ import pytest
 
 from procall.graphs.retail.payments import choices
 from procall.nodes.understanding.local.extractors import choice
+from procall.state.frames import Choice
 from procall.tools.backend.models import PaymentMethod
 
 PAYPAL = PaymentMethod(source="paypal", id="paypal_1005001")
@@ -32,3 +33,20 @@ def picked(text: str, offered: list[PaymentMethod]) -> list[str]:
 ])
 def test_a_payment_method_is_picked_only_when_the_words_name_it(text, offered, expected):
     assert picked(text, offered) == expected
+
+
+ORDERS = [Choice(value="#W1", label="#W1, pending: Backpack", aliases=("backpack",)),
+          Choice(value="#W2", label="#W2, delivered: Perfume and Jigsaw Puzzle", aliases=("perfume", "jigsaw puzzle"))]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # "first" saying what to do first is no pick of choice 1 (role-played train-111, train-30)
+    ("the perfume one first", ["#W2"]),
+    ("first, the perfume order", ["#W2"]),
+    ("the shipping address first", []),
+    # "first" as the first of the list still picks it
+    ("first", ["#W1"]), ("the first one", ["#W1"]), ("first one, please", ["#W1"]), ("the first please", ["#W1"]),
+    ("number one", ["#W1"]), ("ok first one", ["#W1"]),
+])
+def test_first_as_an_order_of_doing_things(text, expected):
+    assert [c.value for c in choice(text, ORDERS)] == expected

@@ -7,6 +7,7 @@ import re
 
 from pydantic import JsonValue
 
+from ...nodes.matching import ANOTHER_ORDERS_ADDRESS
 from ...nodes.process_spec import Rejected, Resolution, Resolved, Unrecognised
 from ...tools.backend.models import Address
 
@@ -25,18 +26,7 @@ STATES = {
 CODES = set(STATES.values())
 STREET = re.compile(r"\b\d+[A-Za-z]?\s+[A-Za-z0-9 .'\-]+", re.I)
 STATE_ZIP = re.compile(r"([A-Za-z][A-Za-z ]*?)\s*,?\s+(\d{5})(?:-\d{4})?\b")
-_ID = r"#?\s?W?(\d{7})"
-_OWN = r"(?:(?:my|the|for|in|on|that|of|other|one|order)\s+)*"
-# Another order's address: "same as my other order W1603792", "the same address as #W1603792", "ship it to the
-# address on order W1603792", "the address W1603792 already has", "use W1603792's address"; not "the address of
-# order W1092119", which is the order to change. The id of each form is the first group that matched
-# (`referenced_order`).
-_TO = r"\b(?:to|use|using|with|take|copy)\s+(?:the\s+)?"
-SAME_AS_ORDER = re.compile(
-    rf"same\s+(?:\w+\s+){{0,2}}as\s+{_OWN}{_ID}"
-    rf"|{_TO}(?:shipping\s+)?address\s+(?:of|on|from|in|for)\s+{_OWN}{_ID}"
-    rf"|\baddress\s+(?:that\s+)?(?:order\s+)?{_ID}\s+(?:already\s+)?(?:has|uses|is going to|goes to|ships to)\b"
-    rf"|{_TO}(?:order\s+)?{_ID}(?:'s|s)\s+(?:shipping\s+)?address", re.I)
+SAME_AS_ORDER = ANOTHER_ORDERS_ADDRESS  # nodes/matching.py: understanding reads it too
 # A unit on the street line or in words around it: "Suite 613", "Apt 4B", "unit #12", "Apt C"
 UNIT = re.compile(r"\b(?:suite|ste|apt|apartment|unit|room|floor|building|bldg)\.?\s*#?\s*[A-Za-z]?\d+[A-Za-z]?\b"
                   r"|\b(?:suite|ste|apt|apartment|unit)\.?\s+[A-Za-z]\b", re.I)

@@ -167,7 +167,7 @@ def choice(text: str, choices: list[Choice], multiple: bool = False, by_meaning:
             return hits
     numbers = [int(n) for n in re.findall(r"(?<![\d#w])(\d{1,2})(?!\d)", lowered) if 0 < int(n) <= len(choices)]
     tokens = re.findall(r"[a-z0-9]+", lowered)
-    words = [ORDINALS[w] for w in tokens if w in ORDINALS]
+    words = [ORDINALS[w] for i, w in enumerate(tokens) if w in ORDINALS and not _sequencing(tokens, i)]
     if not words and (len(tokens) <= 2 or "number" in tokens):
         words = [CARDINALS[w] for w in tokens if w in CARDINALS]
     positions = numbers or words
@@ -213,6 +213,24 @@ def mentions_any(text: str, choices: list[Choice]) -> bool:
 
 def _described(choice: Choice) -> str:
     return " ".join((str(choice.value), choice.label, *map(str, choice.aliases))).lower().replace(",", "")
+
+
+# "the perfume one first", "first, the shipping address", "first I want to …": an order of doing things,
+# not the first of the listed choices ("the first one", "number 1", "first").
+_AFTER_SEQUENCE = {"i", "i'd", "id", "im", "let", "lets", "can", "could", "we", "then", "of", "things",
+                   "thing", "off"}
+
+
+def _sequencing(tokens: list[str], i: int) -> bool:
+    if len(tokens) <= 2:
+        return False
+    before = tokens[i - 1] if i > 0 else ""
+    after = tokens[i + 1] if i + 1 < len(tokens) else ""
+    if before in ("the", "my", "number", "no", "option", "item", "order", "card", "your"):
+        return False
+    if after in ("one", "ones", "order", "item", "option", "card", "choice", "address", "please"):
+        return False
+    return after in _AFTER_SEQUENCE or after == "" or i == 0
 
 
 def _named_by_alias(choice: Choice, lowered: str) -> bool:

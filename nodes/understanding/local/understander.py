@@ -34,6 +34,7 @@ from ....state.commands import (
 )
 from ...catalogue import Catalogue
 from ...confirmation_gate import read_reply
+from ...matching import ANOTHER_ORDERS_ADDRESS
 from ...process_spec import ProcessSpec
 from ..base import ActiveQuestion, UnderstandingRequest
 from . import extractors as x
@@ -73,8 +74,7 @@ _ID = r"(?:order\s*)?#?\s?W?\s?\d{7}"
 ID_LIST = re.compile(rf"{_ID}(?:\s*(?:,|&|\band\b|\bor\b|,\s*and\b)\s*{_ID})+", re.I)
 HYPOTHETICAL = re.compile(r"\s*(?:if|when|whether|suppose|say)\b", re.I)
 BUT = re.compile(r",?\s+but\s+(?=[a-z])", re.I)  # "yes, but change the address first": an answer, then a request
-SAME_AS = re.compile(r"same\s+(?:\w+\s+){0,2}as\s+(?:(?:my|the|for|in|on|that|of|other|one)\s+)*(?:order\s*)?"
-                     r"#?\s?W?\d{7}", re.I)
+SAME_AS = ANOTHER_ORDERS_ADDRESS  # "the same address as my other order #W…" names another order
 IDENTITY = ("email", "first_name", "last_name", "zip")
 # At a confirmation, "wrong order sorry, the one with the running shoes" names another order by description.
 OTHER_ORDER = re.compile(r"\b(?:wrong|other|another|different|meant|not (?:that|this))\b", re.I)
@@ -154,6 +154,11 @@ class LocalUnderstander:
         answers = []
         if question is not None and (typed or not elsewhere) and not asks:
             answers = self._answer(question, text, request)
+        elif question is not None and asks:
+            # "paypal is fine. how much would the refund be?": the answer in a sentence of its own is kept too
+            told = next((c for c in CLAUSE_SPLIT.split(text) if c and not QUESTION.search(c)
+                         and self._typed_answer(question, c)), None)
+            answers = self._answer(question, told, request) if told else []
         if typed and not asks and len(requests) == 1 and requests[0][2] == text and not (
                 question.kind == "yes_no" and x.bare_yes_no(text) is None) \
                 and requests[0][0] not in request.paused_processes:  # going back to a paused request is one
@@ -184,12 +189,14 @@ class LocalUnderstander:
             # dropped, not paused and offered back after the new one.
             commands.insert(0, CancelProcess())
         if requests:
-            commands += identity
+            commands += answers + identity if asks else identity
         else:
             firm, guesses = self._volunteered(text, request, answers)
             if not typed and declines_whole(text) and self._declines(text, active):
                 # "no thanks, I don't want to do the exchange, just wanted the price": the request is off
                 return Understanding(commands=[CancelProcess()], confidence=round(float(confidence), 3))
+            if answers and firm and not typed and question is not None and question.kind == "payment_method":
+                answers = []  # "no, stainless steel, not glass" at the payment question corrects; it names no method
             commands += answers + firm
             if not answers and identity and not request.customer_identified and active is None:
                 # "hi, it's jane@example.com": identification is a process of its own
@@ -501,6 +508,11 @@ class LocalUnderstander:
             elif slot.kind == "order_id" and slot.name in request.filled_slots and asked == "confirmed" \
                     and OTHER_ORDER.search(text) and ORDER_WORDS.search(text):
                 found.append(SetSlot(slot=slot.name, value=text))  # "wrong order, the one with the running shoes"
+            elif slot.kind == "item_changes" and slot.name in request.filled_slots and (
+                    CORRECTION_CUES.search(text) or self._names_a_value(slot.kind, text)
+                    or (asked == "confirmed" and len(text.split()) > 3 and not read_reply(text).is_yes)):
+                # "no wait, it should be stainless steel": read with what was asked before, which it corrects
+                found.append(SetSlot(slot=slot.name, value=text, extend=True))
             elif slot.kind in TEXT_KINDS and slot.name in request.filled_slots:
                 # At the confirmation, a longer reply may carry a change, unless it is only a yes
                 # ("yes that's everything, go ahead" changes nothing).
