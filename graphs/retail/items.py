@@ -554,11 +554,17 @@ def _available_values(product: Product, option: str) -> list[str]:
     return sorted({v.options[option] for v in product.variants.values() if v.available and option in v.options})
 
 
+NOT_VALUES = {"order", "and", "or", "please", "option", "options", "instead", "is", "to", "for", "of", "in", "on",
+              "as", "the", "a", "an", "that", "this", "but", "too", "also", "then", "with", "same"}
+
+
 def _unknown_value(product: Product, text: str) -> str | None:
     """'size 10' when the product has no size 10: say which values there are."""
     for name, values in _option_values(product).items():
-        match = re.search(rf"\b{re.escape(name)}\s+([a-z0-9.\-]+)", _norm(text))
-        if match and match.group(1) not in {_norm(v) for v in values}:
+        # the word right after the option's name, in the same phrase ("a different color, order #W…" names none)
+        match = next((m for phrase in re.split(r"[,;]", text)
+                      if (m := re.search(rf"\b{re.escape(name)}\s+([a-z0-9.\-]+)", _norm(phrase)))), None)
+        if match and match.group(1) not in NOT_VALUES and match.group(1) not in {_norm(v) for v in values}:
             offered = _available_values(product, name)
             return (f"the {product.name} doesn't come in {name} {match.group(1)}; the available {name}s are "
                     f"{listing(offered)}")
