@@ -43,7 +43,11 @@ ACTIONS: dict[Kind, re.Pattern[str]] = {
 TOTAL = re.compile(r"\b(total|spent|spend|altogether|together|combined|sum|in all|did i pay|have i paid|cost me|"
                    r"add up)\b", re.I)
 HINTS: dict[Kind, re.Pattern[str]] = {
-    "exchange": re.compile(r"\b(price difference|difference|pay extra|pay more|owe|extra)\b", re.I),
+    # ... or that suppose another variant: "how much more or less would it be in memory foam instead?",
+    # "how much would the price change if it was 28 inch?" (outputs-24, outputs-26)
+    "exchange": re.compile(r"\b(price difference|difference|pay extra|pay more|owe|extra|more or less|instead|"
+                           r"price change|cost more|cost less|cheaper|pricier|if (?:it|they|that) (?:was|were|is))\b",
+                           re.I),
     "return": re.compile(r"\b(get back|money back|refund\w*)\b", re.I),
 }
 FROM_PROCESS: dict[str, Kind] = {"return_items": "return", "exchange_items": "exchange",
