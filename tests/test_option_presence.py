@@ -36,3 +36,16 @@ def test_feature_wishes(values, text, wish):
 ])
 def test_an_option_said_with_its_value(text, wish):
     assert feature_wishes(BOOTS, text) == wish
+
+
+def test_a_bare_yes_or_no_is_no_option_value():
+    """ "yes, I need them in size 8" answers; it does not ask for waterproof boots (role-played train-451)."""
+    from procall.graphs.retail.items import wanted_options
+    from procall.tools.backend.models import Product
+
+    boots = Product.model_validate({"product_id": "1", "name": "Hiking Boots", "variants": {
+        "11": {"item_id": "11", "options": {"size": "8", "waterproof": "yes"}, "available": True, "price": 1.0},
+        "12": {"item_id": "12", "options": {"size": "12", "waterproof": "no"}, "available": True, "price": 1.0}}})
+    current = {"size": "12", "waterproof": "no"}
+    assert wanted_options(boots, current, "yes, I need them in size 8 instead") == {"size": "8"}
+    assert wanted_options(boots, current, "size 8, waterproof: yes") == {"size": "8", "waterproof": "yes"}

@@ -34,6 +34,9 @@ SAME_WORDS = re.compile(r"\b(same|identical|replacement|(?:new|fresh) one|no cha
                         r"like (?:what|the one|the ones) i (?:have|had|got|picked|ordered|chose)|like mine|"
                         r"what i (?:have|had|got) now)\b", re.I)
 ITEM_ID = re.compile(r"\b\d{10}\b")
+# One of several identical items: "just one of them", "either one, doesn't matter", "any of them"
+ONE_OF = re.compile(r"\b(?:(?:just|only)\s+one|one of (?:them|those|these|the two)|either(?: one)?|any (?:one|of them)|"
+                    r"a single one|doesn'?t matter|does not matter)\b", re.I)
 INSTEAD = re.compile(r"\binstead of\b|\brather than\b", re.I)
 
 
@@ -42,6 +45,7 @@ def _norm(text: str) -> str:
     text = text.lower().replace("-", " ").replace("_", " ")
     text = re.sub(r"(\d)\s*(?:\"|''|inches|inch|in)\b", r"\1 inch", text)
     text = re.sub(r"(\d)\s*(?:feet|foot|ft)\b", r"\1 ft", text)
+    text = re.sub(r"(\d)\s*(?:hours|hour|hrs|hr|h)\b", r"\1 hour", text)  # "6 hr battery" is "6 hours"
     text = re.sub(r"(\d(?:\.\d+)?)\s*(?:liters|litres|liter|litre|l)\b", r"\1l", text)
     text = re.sub(r"[^a-z0-9.%+ ]+", " ", text)
     return re.sub(r"\s+", " ", text).strip()
@@ -371,6 +375,9 @@ def _named(order: Order, text: str, taken: list[str], unclear: list[str], among:
             named = [k for k in positions if k in narrowed] or [narrowed[p] for p in positions if p < len(narrowed)]
             if len(narrowed) > 1 and named:  # "the t-shirt … number 2": the position in the list shown
                 narrowed = named
+            if len(narrowed) > 1 and len({order.items[k].item_id for k in narrowed}) == 1 and (
+                    ONE_OF.search(text) or (position > 0 and _tokens(text)[position - 1] in ("a", "an", "one"))):
+                narrowed = narrowed[:1]  # two identical blenders: "a blender", "just one of them" is either one
             if len(narrowed) > 1 and not BOTH_WORDS.search(text):
                 unclear.append(order.items[free[0]].name)
                 continue
@@ -447,6 +454,9 @@ def _option_values(product: Product) -> dict[str, list[str]]:
     return values
 
 
+# Letter sizes said in words: "a large in black" is size L (unless "large" is itself one of the values).
+SIZE_WORDS = {"xs": ("extra small",), "s": ("small",), "m": ("medium",), "l": ("large",),
+              "xl": ("extra large", "x large"), "xxl": ("extra extra large", "2xl", "xx large")}
 GENERIC_OPTION_WORDS = {"color", "colour", "type", "size", "material", "style", "level", "option"}
 
 
@@ -458,8 +468,12 @@ def wanted_options(product: Product, current: dict[str, str], text: str) -> dict
     hits: dict[str, list[tuple[int, int, str]]] = {}
     own = _own_words(product, values_of)
     for name, values in values_of.items():
+        if {v.lower() for v in values} <= {"yes", "no"}:
+            continue  # a bare "yes" or "no" answers; it names an option only next to it (option_presence)
         for value in values:
             found = [(p, len(_tokens(value))) for p in _positions(value, text)]
+            found += [(p, n) for words in SIZE_WORDS.get(value.lower(), ()) for p in _positions(words, text)
+                      for n in [len(_tokens(words))] if words not in {v.lower() for v in values}]
             for position, size in found or _loose_positions(value, text, own.get(value, set())):
                 hits.setdefault(name, []).append((position, size, value))
     _settle_shared(hits, values_of, _tokens(text))
@@ -666,6 +680,11 @@ def _read(product: Product, item: OrderItem, part: str, earlier: dict[str, str] 
         return _Reading(refusal=f"the same {item.name} ({options_text(item.options)}) isn't available any more. "
                                 f"Available: {shown}")
     variant, offers = variant_for(product, item.options, wanted)
+    changed = {k: v for k, v in wanted.items() if item.options.get(k) != v}
+    if variant is None and changed and len(changed) < len(wanted):
+        # "the 5K black one … in 4K instead": "black" described the item they have; asked of the new one
+        # only if a variant has it, the proposal then lists every option as it will be
+        variant, offers = variant_for(product, item.options, changed)
     if variant is None:
         shown = "; ".join(f"{options_text(v.options)} (${v.price:,.2f})" for v in offers[:8])
         return _Reading(refusal=f"there is no available {item.name} with {options_text(wanted) or 'that'} in place "
