@@ -198,7 +198,8 @@ class _Turn:
             reading = read_reply(self.text, self.asked)
             if reading.answer == "no":
                 value = "no"
-            elif as_bool(value) is True and not (reading.is_yes or (reading.assent and reading.reason == "content")):
+            elif as_bool(value) is True and not (reading.is_yes or (reading.assent and reading.reason in (
+                    "content", "exclusion"))):
                 return  # a yes proposed for words that don't say yes ("how long does it take?") is no answer
         if slot in IDENTITY_SLOTS and self.target_for(slot) is None:
             if self.state.get("customer") is not None:

@@ -33,7 +33,7 @@ from rapidfuzz.distance import OSA
 from .yes_no import as_bool
 
 Answer = Literal["yes", "no", "unclear"]
-Reason = Literal["assent", "negation", "question", "hedge", "sarcasm", "content", "mixed", "empty"]
+Reason = Literal["assent", "negation", "question", "hedge", "sarcasm", "content", "mixed", "empty", "exclusion"]
 
 # Words that say yes on their own (at least one must be there for a yes).
 ASSENT = frozenset({
@@ -213,6 +213,11 @@ def read_reply(text: str, details: str | None = None) -> Reading:
     # A negated assent ("not correct", "never fine") is a negation: it takes the negator's polarity.
     words = [f"not_{w}" if w in ASSENT and i and _negator(words[i - 1]) and words[i - 1] not in INTERJECTIONS
              else w for i, w in enumerate(words)]  # ("no, go ahead" is an interjection, then a yes: mixed)
+    if any(w in ASSENT for w in words) and any(
+            w == "not" and i + 1 < len(words) and words[i + 1] in EXCLUDED_THING for i, w in enumerate(words)):
+        # "yes actually, but not the backpack - the tea kettle": a thing left out after an assent; neither a
+        # plain yes (the details change) nor a no (the customer wants to go on): asked again or read for the change
+        return Reading("unclear", "exclusion", assent=True)
     polar = [w for w in words if _negator(w) or w in ASSENT]
     negative = [w for w in polar if _negator(w)]
     if "?" in normalised or words[0] in QUESTION_OPENERS:
@@ -242,6 +247,9 @@ def read_reply(text: str, details: str | None = None) -> Reading:
 
 
 INTERJECTIONS = frozenset({"no", "nope", "nah", "naw"})
+
+
+EXCLUDED_THING = frozenset({"the", "my", "that", "this", "those", "these", "a", "an", "your", "item", "order", "both"})
 
 
 def _negator(word: str) -> bool:

@@ -61,6 +61,7 @@ NOT_YES = [
     "do I get the full refund?", "is it too late to change my mind?",
     # conditions
     "sure, but first tell me when the refund arrives", "yes, but change the address first", "yes but use paypal",
+    "yes actually, but not the backpack - the tea kettle", "ok not that one",
     "ok but only if it's refunded today", "yes if the refund goes to my card", "sure, as long as it's free",
     "only if you refund it to paypal", "depends on the fee", "yes but not the gift card", "yess but wait",
     # changes, corrections, new requests

@@ -127,8 +127,8 @@ def yes_no(text: str) -> bool | None:
     reading = read_reply(text)
     if reading.answer == "no":
         return False
-    if reading.is_yes or (reading.assent and reading.reason == "content"):
-        return True
+    if reading.is_yes or (reading.assent and reading.reason in ("content", "exclusion")):
+        return True  # "yes, but not the backpack": a yes that says more, which the gate reads at a confirmation
     return None
 
 

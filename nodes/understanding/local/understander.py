@@ -89,6 +89,10 @@ VARIANT_WISH = re.compile(
     r"|\b(?:can|could|may)\s+i\s+(?:get|have)\s+(?:it|them|one|(?:the|my)\s+[\w-]+(?:\s+[\w-]+)?)\s+in\s+"
     r"(?!stock\b|time\b|store\b)(?:an?\s+)?[\w-]+", re.I)
 HEAD_WORDS = 12
+WISH_FRAME = re.compile(r"^\W*(?:(?:oh|um+|well|so|ok(?:ay)?|actually|no|thanks?|thank you)\W+)*"
+                        r"(?:i'?d|i would|i'?ll|i will|i|we'?d|we)\s+(?:much\s+|really\s+)?"
+                        r"(?:rather|prefer(?:\s+to)?|like to|want to|wanna|need to)\s+(?:just\s+)?", re.I)
+SENTENCES = re.compile(r"[.,;!?]\s+")  # an answer and something more: "It's #W1678523. I no longer need it."
 
 
 class LocalUnderstander:
@@ -139,6 +143,11 @@ class LocalUnderstander:
                                  confidence=confidence)
 
         requests = self._requests(text, active, bool(identity), ranker)
+        paused_change = next((p for p in request.paused_processes if p in ITEM_CHANGES), None)
+        if paused_change is not None:
+            # The two item-change processes are one request: asking for one while the other is paused goes back
+            # to it ("shall we get back to exchanging?" - "ok good. so all three: the jacket in M, ...")
+            requests = [(paused_change if n in ITEM_CHANGES else n, c, chunk) for n, c, chunk in requests]
         if requests and max(r[1] for r in requests) < DIGRESSION_CONFIDENCE and self._ends_with_goodbye(text):
             # "12 available, ok. that's what i needed, bye": an echo of the answer, then goodbye; no new request
             requests = []
@@ -151,6 +160,10 @@ class LocalUnderstander:
         elsewhere = best not in (INFORM, active) and confidence >= threshold
         # "What's my gift card balance?" at the refund question asks something; it does not answer.
         asks = elsewhere and best in self.requests and self.requests[best].question and bool(QUESTION.search(text))
+        # ... or one of its sentences asks it ("the credit card is fine. oh, and could you give me the tracking
+        # number for my other order?"): the rest of the message may still answer the pending question
+        asks = asks or (question is not None and any(self.requests[n].question and QUESTION.search(chunk)
+                                                     for n, _, chunk in requests))
         answers = []
         if question is not None and (typed or not elsewhere) and not asks:
             answers = self._answer(question, text, request)
@@ -166,7 +179,7 @@ class LocalUnderstander:
             # that says more ("no, I want to change the address instead") also asks for something.
             requests = []
         requests = [r for r in requests if (asks and self.requests[r[0]].question)
-                    or not self._continues(active, r[0], text)]
+                    or not self._continues(active, r[0], r[2])]
         commands: list[Command] = []
         for name, _, chunk in requests:
             slots = self._slots(self.requests[name], chunk)
@@ -188,8 +201,10 @@ class LocalUnderstander:
             # "No, I don't want to change payment again. I want to modify the lamp": the declined request is
             # dropped, not paused and offered back after the new one.
             commands.insert(0, CancelProcess())
+        declined = question is not None and question.kind == "yes_no" and any(a.value == "no" for a in answers)
         if requests:
-            commands += answers + identity if asks else identity
+            # "no thank you... I'd rather send it back and get a refund": the no answers, the rest asks anew
+            commands += answers + identity if asks or declined else identity
         else:
             firm, guesses = self._volunteered(text, request, answers)
             if not typed and declines_whole(text) and self._declines(text, active):
@@ -314,6 +329,7 @@ class LocalUnderstander:
         """(process, confidence, the part of the text about it), in the order the customer said them.
         Identity facts in the text are identification, not a request to "log in"."""
         found: list[tuple[str, float, str]] = []
+        before: list[str] = []
         text = without_declined(text)  # "please don't cancel anything" asks for no cancellation
         for clause in [c for c in self._clauses(text) if c and c.strip(" ,.!?;")]:
             name, confidence = self._request_in(clause, active is None, ranker)
@@ -324,10 +340,16 @@ class LocalUnderstander:
             if name in self.requests and confidence >= floor:
                 if found and found[-1][0] == name:
                     found[-1] = (name, max(confidence, found[-1][1]), f"{found[-1][2]} {clause}")
+                elif not found and before and not self.requests[name].question:
+                    # what was said before the first request is about it ("in order #W… there's a silver kettle.
+                    # could I get it in black instead?")
+                    found.append((name, confidence, " ".join([*before, clause])))
                 else:
                     found.append((name, confidence, clause))
             elif found:  # details following a request belong to it ("... #W123. Ordered it by mistake.")
                 found[-1] = (found[-1][0], found[-1][1], f"{found[-1][2]} {clause}")
+            elif not self._identity(clause):
+                before.append(clause)
         if not found and text.strip(" ,.!?;"):
             name, confidence = (ranker or self.classifier).rank(text)[0]
             if name in self.requests and confidence >= REQUEST_CONFIDENCE:
@@ -352,7 +374,11 @@ class LocalUnderstander:
         phrases = [re.split(r"\s+because\s+", p, maxsplit=1)[0] for p in re.split(r"[,:;]", clause)]
         # "Wrong order" alone is too little to be a request; "if I cancel my order, …" supposes one, asks none
         phrases = [p for p in phrases if (len(p.split()) >= 3 or x.order_ids(p)) and not HYPOTHETICAL.match(p)]
-        for part in dict.fromkeys((clause, " ".join(clause.split()[:HEAD_WORDS]), *phrases)):
+        # ... and from the action itself, the wish around it taken off ("I'd rather just send it back and get a
+        # full refund": examples of answers start "I'd rather ..." too, and blur the request)
+        actions = [WISH_FRAME.sub("", p) for p in phrases if WISH_FRAME.match(p)]
+        actions = [a for a in actions if len(a.split()) >= 3]
+        for part in dict.fromkeys((clause, " ".join(clause.split()[:HEAD_WORDS]), *phrases, *actions)):
             ranking = dict((ranker or self.classifier).rank(part))
             for name in ITEM_CHANGES:
                 ranking[name] = sum(ranking.get(n, 0.0) for n in ITEM_CHANGES) if ranking.get(name) == max(
@@ -528,4 +554,9 @@ class LocalUnderstander:
                 found.append(SetSlot(slot=slot.name, value=text))  # "the mouse, to a wireless one": what they want too
             elif slot.kind in TEXT_KINDS and not answers and request.question is not None:
                 guesses.append(SetSlot(slot=slot.name, value=text))
+            elif answers and slot.name not in request.filled_slots and len(SENTENCES.split(text.strip())) > 1 and (
+                    slot.kind == "reason" or (slot.kind == "payment_method" and self._names_a_value(slot.kind, text))):
+                # Said along with the answer: "#W3529525. I no longer need it", "the bookshelf. refund to paypal"
+                # (a reason or a method the process reads when it gets there; words it can't use are not asked)
+                found.append(SetSlot(slot=slot.name, value=text))
         return found, guesses
