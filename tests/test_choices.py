@@ -50,3 +50,15 @@ ORDERS = [Choice(value="#W1", label="#W1, pending: Backpack", aliases=("backpack
 ])
 def test_first_as_an_order_of_doing_things(text, expected):
     assert [c.value for c in choice(text, ORDERS)] == expected
+
+
+@pytest.mark.parametrize("text, payment", [
+    ("the camera in 24MP with an SD card instead", False),  # a camera's option (role-played train-439)
+    ("CF card, same zoom", False),
+    ("my card", True), ("the card ending 7745", True), ("gift card", True), ("credit card please", True),
+    ("card", True), ("the other card", True),
+])
+def test_a_card_that_is_another_things_option_names_no_payment(text, payment):
+    from procall.nodes.understanding.local.extractors import PAYMENT_WORDS
+
+    assert bool(PAYMENT_WORDS.search(text)) is payment

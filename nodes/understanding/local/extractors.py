@@ -249,6 +249,9 @@ def looks_like_address(text: str) -> bool:
     """A street with a number and a zip code somewhere after it."""
     return STREET_AND_ZIP.search(text) is not None
 
-PAYMENT_WORDS = re.compile(r"\b(paypal|pay pal|credit card|card|visa|mastercard|amex|american express|discover|"
+# A bare "card" is a payment card when it is someone's or a brand's ("my card", "the card ending 7745", "debit
+# card"), not another thing's ("an SD card", "CF card" are a camera's options).
+PAYMENT_WORDS = re.compile(r"\b(paypal|pay pal|credit card|(?:my|the|a|your|that|this|other|debit|bank)\s+card|"
+                           r"card\s+ending|^card|visa|mastercard|amex|american express|discover|"
                            r"gift ?card|store credit|website credit|original (?:payment|method|card)|"
                            r"same (?:card|method|payment)|paid with|i paid|whatever i paid)\b", re.I)

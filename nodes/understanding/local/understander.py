@@ -555,7 +555,9 @@ class LocalUnderstander:
             elif slot.kind in TEXT_KINDS and not answers and request.question is not None:
                 guesses.append(SetSlot(slot=slot.name, value=text))
             elif answers and slot.name not in request.filled_slots and len(SENTENCES.split(text.strip())) > 1 and (
-                    slot.kind == "reason" or (slot.kind == "payment_method" and self._names_a_value(slot.kind, text))):
+                    slot.kind == "reason" or (slot.kind == "payment_method" and self._names_a_value(slot.kind, text))
+                    or (asked == "order_id" and slot.kind in ("items", "item_changes"))):
+                # ("#W2421430. the fleece jacket, the yoga mat and the action camera": the items of that order)
                 # Said along with the answer: "#W3529525. I no longer need it", "the bookshelf. refund to paypal"
                 # (a reason or a method the process reads when it gets there; words it can't use are not asked)
                 found.append(SetSlot(slot=slot.name, value=text))
