@@ -148,6 +148,10 @@ def mentions_of(order: Order, text: str, by_meaning: bool = True, bare: bool = T
         if not positions:  # "tshirt", "t shirt", "headphone": compare without spaces
             squashed = _norm(name).replace(" ", "")
             positions = [i for i, t in enumerate(_tokens(text)) if fuzz.ratio(_singular(squashed), t) >= 88]
+        if not positions and size == 1 and heads.count(head) == 1:
+            # "the watch" for the Wristwatch, "the shelf" for the Bookshelf: the last part of a compound name
+            positions = as_name([i for i, t in enumerate(tokens) if len(t) >= 4 and head != t and head.endswith(t)
+                                 and sum(h.endswith(t) for h in heads) == 1], 1)
         for position in sorted(set(positions)):
             found.append((position, indexes))
     if by_meaning:
@@ -467,11 +471,14 @@ def wanted_options(product: Product, current: dict[str, str], text: str) -> dict
     values_of = _option_values(product)
     hits: dict[str, list[tuple[int, int, str]]] = {}
     own = _own_words(product, values_of)
+    tokens = _tokens(text)
     for name, values in values_of.items():
         if {v.lower() for v in values} <= {"yes", "no"}:
             continue  # a bare "yes" or "no" answers; it names an option only next to it (option_presence)
         for value in values:
-            found = [(p, len(_tokens(value))) for p in _positions(value, text)]
+            # "red, not white": a value said with "not" before it is the one not wanted
+            found = [(p, len(_tokens(value))) for p in _positions(value, text)
+                     if not (p > 0 and tokens[p - 1] in ("not", "no", "non"))]
             found += [(p, n) for words in SIZE_WORDS.get(value.lower(), ()) for p in _positions(words, text)
                       for n in [len(_tokens(words))] if words not in {v.lower() for v in values}]
             for position, size in found or _loose_positions(value, text, own.get(value, set())):

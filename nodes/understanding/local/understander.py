@@ -92,6 +92,7 @@ HEAD_WORDS = 12
 WISH_FRAME = re.compile(r"^\W*(?:(?:oh|um+|well|so|ok(?:ay)?|actually|no|thanks?|thank you)\W+)*"
                         r"(?:i'?d|i would|i'?ll|i will|i|we'?d|we)\s+(?:much\s+|really\s+)?"
                         r"(?:rather|prefer(?:\s+to)?|like to|want to|wanna|need to)\s+(?:just\s+)?", re.I)
+MODIFIER = re.compile(r"\s*(?:with|without|in|for|of|at|on|from|and|or|plus)\b", re.I)
 SENTENCES = re.compile(r"[.,;!?]\s+")  # an answer and something more: "It's #W1678523. I no longer need it."
 
 
@@ -373,7 +374,9 @@ class LocalUnderstander:
         # ... and from its first phrase: "cancel order W9527030, no longer needed" asks first, then answers
         phrases = [re.split(r"\s+because\s+", p, maxsplit=1)[0] for p in re.split(r"[,:;]", clause)]
         # "Wrong order" alone is too little to be a request; "if I cancel my order, …" supposes one, asks none
-        phrases = [p for p in phrases if (len(p.split()) >= 3 or x.order_ids(p)) and not HYPOTHETICAL.match(p)]
+        # ... and "with a timer", "in black" modify something said before: a phrase starting so asks nothing
+        phrases = [p for p in phrases if (len(p.split()) >= 3 or x.order_ids(p)) and not HYPOTHETICAL.match(p)
+                   and not MODIFIER.match(p)]
         # ... and from the action itself, the wish around it taken off ("I'd rather just send it back and get a
         # full refund": examples of answers start "I'd rather ..." too, and blur the request)
         actions = [WISH_FRAME.sub("", p) for p in phrases if WISH_FRAME.match(p)]
