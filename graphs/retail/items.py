@@ -627,7 +627,7 @@ def segments(order: Order, item_ids: list[str], text: str) -> tuple[dict[int, st
     says nothing about the watch."""
     # Commas and sentence ends part the items' phrases: "bookshelf in brown, 6 ft. water bottle in black" gives
     # the 6 ft to the bookshelf (a decimal point, "1.5L", is no sentence end).
-    words = re.sub(r"[,;:!?]|\.(?=\s|$)", " and ", text)
+    words = re.sub(r"[,;!?]|\.(?=\s|$)", " and ", text)
     tokens = _tokens(words)
     chosen = [k for k, it in enumerate(order.items) if it.item_id in item_ids]
     marks = [(pos, [k for k in ks if k in chosen]) for pos, ks in mentions_of(order, words, bare=False)]

@@ -92,6 +92,8 @@ HEAD_WORDS = 12
 WISH_FRAME = re.compile(r"^\W*(?:(?:oh|um+|well|so|ok(?:ay)?|actually|no|thanks?|thank you)\W+)*"
                         r"(?:i'?d|i would|i'?ll|i will|i|we'?d|we)\s+(?:much\s+|really\s+)?"
                         r"(?:rather|prefer(?:\s+to)?|like to|want to|wanna|need to)\s+(?:just\s+)?", re.I)
+# "order W9962383 with the keyboard and tea kettle": items that describe the order, not a choice of them
+ORDER_WITH = re.compile(r"\b(?:order|one)\b[^.;!?]{0,20}?\b(?:with|containing|that has|that had)\b", re.I)
 MODIFIER = re.compile(r"\s*(?:with|without|in|for|of|at|on|from|and|or|plus)\b", re.I)
 SENTENCES = re.compile(r"[.,;!?]\s+")  # an answer and something more: "It's #W1678523. I no longer need it."
 
@@ -222,7 +224,10 @@ class LocalUnderstander:
                 commands += [c for c in identity if c not in commands]
         if not requests and not answers:
             meta = self._meta(text, question, ranker)
-            if isinstance(meta, (OutOfScope, Goodbye)) or (meta is not None and not commands):
+            # ("no, that's not it. the keyboard should be clicky" corrects: its "no, that's not it" is no goodbye)
+            says_more = any(isinstance(c, SetSlot) for c in commands)
+            if isinstance(meta, OutOfScope) or (isinstance(meta, Goodbye) and not says_more) \
+                    or (meta is not None and not commands):
                 commands.append(meta)
             elif meta is None and guesses:
                 commands += guesses
@@ -559,7 +564,8 @@ class LocalUnderstander:
                 guesses.append(SetSlot(slot=slot.name, value=text))
             elif answers and slot.name not in request.filled_slots and len(SENTENCES.split(text.strip())) > 1 and (
                     slot.kind == "reason" or (slot.kind == "payment_method" and self._names_a_value(slot.kind, text))
-                    or (asked == "order_id" and slot.kind in ("items", "item_changes"))):
+                    or (asked == "order_id" and slot.kind in ("items", "item_changes")
+                        and not ORDER_WITH.search(text))):
                 # ("#W2421430. the fleece jacket, the yoga mat and the action camera": the items of that order)
                 # Said along with the answer: "#W3529525. I no longer need it", "the bookshelf. refund to paypal"
                 # (a reason or a method the process reads when it gets there; words it can't use are not asked)
