@@ -19,6 +19,8 @@ from ...state.conversation import ConversationState
 from ...state.frames import Choice, Frame
 from ...tools.backend.contracts import ProductResult, ProductTypes
 from ..process import ProcessGraph
+from ..questions.context import context_frame
+from ..retail import item_change, orders
 from ..retail.items import _has_phrase, _tokens, options_text, wanted_options
 
 
@@ -44,7 +46,24 @@ def resolve_product(mention: JsonValue, frame: Frame, state: ConversationState) 
         best = fuzzy.extractOne(text.lower(), {n: n.lower() for n in types}, scorer=fuzz.partial_ratio,
                                 score_cutoff=90)
         named = [best[2]] if best else []
+    if not named:
+        named = _in_context(text, state, types)
     return Resolved(types[max(named, key=len)]) if named else Unrecognised()
+
+
+def _in_context(text: str, state: ConversationState, types: dict[str, str]) -> list[str]:
+    """"What colors does the glass one come in?" asked while exchanging a kettle and a lamp: the item of the
+    interrupted request it fits (the one chosen, or the one whose product has the options the question names)."""
+    frame = context_frame(state)
+    order = orders.maybe_order(frame) if frame is not None else None
+    if order is None:
+        return []
+    chosen = frame.slots.get("items") or []
+    items = [i for i in order.items if i.item_id in chosen] or list(order.items)
+    catalogue = item_change.products(frame)
+    fitting = [i for i in items if i.product_id in catalogue and wanted_options(catalogue[i.product_id], {}, text)]
+    names = {i.name for i in fitting} or ({i.name for i in items} if len({i.name for i in items}) == 1 else set())
+    return [n for n in names if n in types] if len(names) == 1 else []
 
 
 def facts(frame: Frame, state: ConversationState) -> dict:

@@ -632,6 +632,9 @@ def segments(order: Order, item_ids: list[str], text: str) -> tuple[dict[int, st
     chosen = [k for k, it in enumerate(order.items) if it.item_id in item_ids]
     marks = [(pos, [k for k in ks if k in chosen]) for pos, ks in mentions_of(order, words, bare=False)]
     marks = [(pos, ks) for pos, ks in marks if ks]
+    described = _described_twins(order, chosen, tokens)
+    if len({k for _, ks in described for k in ks}) > 1 and len({tuple(ks) for _, ks in marks}) < 2:
+        marks = described  # "the green one in red, and the black one in blue": two speakers, each by its colour
     if not marks:
         return {}, None
     first = marks[0][0]
@@ -655,6 +658,27 @@ def segments(order: Order, item_ids: list[str], text: str) -> tuple[dict[int, st
             taken.add(k)
             parts[k] = f"{parts.get(k, '')} {piece}".strip()
     return parts, rest
+
+
+def _described_twins(order: Order, chosen: list[int], tokens: list[str]) -> list[tuple[int, list[int]]]:
+    """(position, [item]) where the text describes one of several chosen items of the same product by an option
+    only it has now: "the green one", "the black speaker", "my black one"."""
+    found: list[tuple[int, list[int]]] = []
+    for k in chosen:
+        item = order.items[k]
+        twins = [j for j in chosen if j != k and order.items[j].name == item.name]
+        if not twins:
+            continue
+        head = _tokens(item.name)[-1]
+        own = [v for v in item.options.values() if all(v not in order.items[j].options.values() for j in twins)]
+        for value in own:
+            size = len(_tokens(value))
+            for p in _positions(value, " ".join(tokens)):
+                before = tokens[p - 1] if p > 0 else ""
+                after = tokens[p + size] if p + size < len(tokens) else ""
+                if before in ("the", "my", "that", "this") and after in ("one", head):
+                    found.append((p, [k]))
+    return sorted(found)
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ TEXT_KINDS = {"items", "item_changes", "payment_method", "address", "product", "
 LIST_KINDS = {"items"}
 CORRECTION_CUES = re.compile(r"\b(instead|actually|i meant|i mean|sorry|rather|change|switch|not the|make it|"
                              r"wait|also|as well|too|add|plus|and the|another|oh and|one more|other|different|"
-                             r"just|only|except|without|remove|drop)\b", re.I)
+                             r"just|only|except|without|remove|drop|should be|should have|wrong|incorrect)\b", re.I)
 # Said with these, a new value for a list slot is read against the old one (added to, taken from, narrowed);
 # a list of items is only ever changed with them ("make it the 5x one and the L jacket" changes options).
 MERGE_CUES = re.compile(r"\b(also|as well|too|add|plus|another|oh and|one more|instead of|rather than|"
@@ -80,6 +80,7 @@ IDENTITY = ("email", "first_name", "last_name", "zip")
 OTHER_ORDER = re.compile(r"\b(?:wrong|other|another|different|meant|not (?:that|this))\b", re.I)
 ORDER_WORDS = re.compile(r"\b(?:order|the one with|the one (?:for|from))\b", re.I)
 ITEM_CHANGES = {"exchange_items", "change_order_items"}  # one request, whatever the order's status
+COMPLAINT = "order_problem"
 # A thing wanted in another variant, said without a verb of changing: "a blue hose i want in green instead",
 # "can I get the hose in green", "I'd like it with linear switches instead". The form says an item change is
 # asked, whatever the words; the process then finds the item and the variant (or asks).
@@ -313,6 +314,8 @@ class LocalUnderstander:
             return False
         if {active, name} <= ITEM_CHANGES:
             return True
+        if name == COMPLAINT and active in ITEM_CHANGES:
+            return True  # "item 1 is wrong, the green speaker should be red": about the proposal, not the order
         return any(self._names_a_value(slot.kind, text) for slot in spec.slots
                    if slot.kind in ("payment_method", "address"))
 
