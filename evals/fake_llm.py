@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.messages.utils import count_tokens_approximately
 from langchain_core.outputs import ChatGeneration, ChatResult
@@ -80,3 +81,17 @@ class PromptReadingChatModel(BaseChatModel):
         answered = count_tokens_approximately([message])
         message.usage_metadata = {"input_tokens": sent, "output_tokens": answered, "total_tokens": sent + answered}
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+class ScriptedModel(GenericFakeChatModel):
+    """Answers each call with the next scripted tool call (what `with_structured_output` expects); tests use it
+    to drive the LLM path with chosen understandings."""
+
+    def bind_tools(self, tools, **kwargs):
+        return self
+
+
+def command_calls(*commands: list[dict]):
+    """The scripted replies: one tool call carrying each list of commands."""
+    return iter(AIMessage(content="", tool_calls=[{"name": TOOL_NAME, "args": {"commands": c}, "id": f"c{i}"}])
+                for i, c in enumerate(commands))

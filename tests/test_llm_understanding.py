@@ -6,24 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
 
 from procall import Assistant, Settings
+from procall.evals.fake_llm import ScriptedModel, command_calls
 from procall.llm_stub import StubChatServer, StubReply, structured
 from procall.nodes.understanding.local.extractors import bare_yes_no
-
-
-class ScriptedModel(GenericFakeChatModel):
-    """Answers each call with the next scripted tool call (what `with_structured_output` expects)."""
-
-    def bind_tools(self, tools, **kwargs):
-        return self
-
-
-def command_calls(*commands: list[dict]):
-    return iter(AIMessage(content="", tool_calls=[{"name": "Understanding", "args": {"commands": c}, "id": f"c{i}"}])
-                for i, c in enumerate(commands))
 
 
 def test_fake_model_drives_a_cancellation(home):

@@ -7,10 +7,9 @@ question, a new request); everything else goes to the model.
 from __future__ import annotations
 
 import pytest
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
 
 from procall import Assistant, Settings
+from procall.evals.fake_llm import ScriptedModel, command_calls
 from procall.graphs.catalogue import build_processes
 from procall.nodes.understanding.base import ActiveQuestion, UnderstandingRequest
 from procall.nodes.understanding.local.understander import LocalUnderstander
@@ -148,18 +147,6 @@ def test_a_yes_or_no_that_says_more_goes_to_the_model(local, text):
 
 
 # -- end to end: the goodbye costs no model call ---------------------------------------------------------
-
-class ScriptedModel(GenericFakeChatModel):
-    """Answers each call with the next scripted tool call (what `with_structured_output` expects)."""
-
-    def bind_tools(self, tools, **kwargs):
-        return self
-
-
-def command_calls(*commands: list[dict]):
-    return iter(AIMessage(content="", tool_calls=[{"name": "Understanding", "args": {"commands": c}, "id": f"c{i}"}])
-                for i, c in enumerate(commands))
-
 
 def test_the_closing_goodbye_costs_no_model_call(home):
     model = ScriptedModel(messages=command_calls(
