@@ -12,11 +12,11 @@ import re
 
 from langchain_core.messages import AIMessage, HumanMessage
 
+from ...nodes.matching import ANOTHER_ORDERS_ADDRESS
 from ...nodes.process_spec import SlotSpec
 from ...nodes.step import frame_of
 from ...state.conversation import ConversationState
 from ...state.frames import Frame
-from ..retail.orders import SAME_AS
 
 WORDS = "question"
 ORDER_ID = re.compile(r"(?:#\s*W?|\bW|\border\s*(?:number\s*)?#?)\s*(\d{7})\b", re.I)
@@ -72,7 +72,7 @@ def context_slot(state: ConversationState, slot: str):
 
 def order_ids_in(text: str) -> list[str]:
     """Every order id the text names, in order (not one named as 'the same address as #W…')."""
-    found = [f"#W{m.group(1)}" for m in ORDER_ID.finditer(SAME_AS.sub(" ", text))]
+    found = [f"#W{m.group(1)}" for m in ORDER_ID.finditer(ANOTHER_ORDERS_ADDRESS.sub(" ", text))]
     return list(dict.fromkeys(found))
 
 

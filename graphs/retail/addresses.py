@@ -26,7 +26,6 @@ STATES = {
 CODES = set(STATES.values())
 STREET = re.compile(r"\b\d+[A-Za-z]?\s+[A-Za-z0-9 .'\-]+", re.I)
 STATE_ZIP = re.compile(r"([A-Za-z][A-Za-z ]*?)\s*,?\s+(\d{5})(?:-\d{4})?\b")
-SAME_AS_ORDER = ANOTHER_ORDERS_ADDRESS  # nodes/matching.py: understanding reads it too
 # A unit on the street line or in words around it: "Suite 613", "Apt 4B", "unit #12", "Apt C"
 UNIT = re.compile(r"\b(?:suite|ste|apt|apartment|unit|room|floor|building|bldg)\.?\s*#?\s*[A-Za-z]?\d+[A-Za-z]?\b"
                   r"|\b(?:suite|ste|apt|apartment|unit)\.?\s+[A-Za-z]\b", re.I)
@@ -52,7 +51,7 @@ def _state_zip(part: str) -> tuple[str, str, str] | None:
 
 def referenced_order(text: str) -> str | None:
     """The order whose address the customer points to ("same as my other order W1603792"), as "#W…"."""
-    match = SAME_AS_ORDER.search(text)
+    match = ANOTHER_ORDERS_ADDRESS.search(text)
     return f"#W{next(g for g in match.groups() if g)}" if match else None
 
 

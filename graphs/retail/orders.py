@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 
 from pydantic import JsonValue
 
-from ...nodes.matching import alias_in
+from ...nodes.matching import ANOTHER_ORDERS_ADDRESS, alias_in
 from ...nodes.process_spec import Rejected, Resolution, Resolved, Unrecognised
 from ...nodes.step import output_of, outputs_of
 from ...nodes.templates import listing
@@ -15,9 +15,7 @@ from ...state.conversation import ConversationState
 from ...state.frames import Choice, Frame
 from ...tools.backend.contracts import OrderResult
 from ...tools.backend.models import Order
-from .addresses import SAME_AS_ORDER
 
-SAME_AS = SAME_AS_ORDER  # "the same address as my other order #W…" names an order that is not the one meant
 ORDER_ID = re.compile(r"#?\s*W\s*(\d{7})\b", re.I)
 BARE_DIGITS = re.compile(r"\b(\d{7})\b")
 
@@ -102,7 +100,8 @@ def by_description(text: str, orders: list[Order]) -> str | None:
 def resolve_order(mention: JsonValue, frame: Frame, state: ConversationState) -> Resolution:
     """An order id the customer gave must be one of their own orders; without an id, a description
     that fits exactly one listed order picks it."""
-    order_id = normalise_order_id(SAME_AS.sub(" ", str(mention)))  # "the same address as #W…" is another order
+    # "the same address as #W…" names another order
+    order_id = normalise_order_id(ANOTHER_ORDERS_ADDRESS.sub(" ", str(mention)))
     if order_id is None:
         described = by_description(str(mention), listed_orders(frame))
         return Resolved(described) if described else Unrecognised()

@@ -74,7 +74,6 @@ _ID = r"(?:order\s*)?#?\s?W?\s?\d{7}"
 ID_LIST = re.compile(rf"{_ID}(?:\s*(?:,|&|\band\b|\bor\b|,\s*and\b)\s*{_ID})+", re.I)
 HYPOTHETICAL = re.compile(r"\s*(?:if|when|whether|suppose|say)\b", re.I)
 BUT = re.compile(r",?\s+but\s+(?=[a-z])", re.I)  # "yes, but change the address first": an answer, then a request
-SAME_AS = ANOTHER_ORDERS_ADDRESS  # "the same address as my other order #W…" names another order
 IDENTITY = ("email", "first_name", "last_name", "zip")
 # At a confirmation, "wrong order sorry, the one with the running shoes" names another order by description.
 OTHER_ORDER = re.compile(r"\b(?:wrong|other|another|different|meant|not (?:that|this))\b", re.I)
@@ -189,7 +188,7 @@ class LocalUnderstander:
             slots = self._slots(self.requests[name], chunk)
             # Only ids listed together ("W6236251 and W2618034"): an id in a later sentence may belong to another
             # request the customer makes of it ("… And on W3007862 I want the grill changed").
-            listed = ID_LIST.search(SAME_AS.sub(" ", chunk))
+            listed = ID_LIST.search(ANOTHER_ORDERS_ADDRESS.sub(" ", chunk))
             orders = x.order_ids(listed.group()) if listed else []
             # (a question about several orders is one question: "what did W1 and W2 cost me combined?")
             if len(orders) > 1 and any(s.name == "order_id" for s in self.requests[name].slots) \
@@ -326,7 +325,7 @@ class LocalUnderstander:
         if question.kind in ("yes_no", "email", "zip", "identity", "person_name"):
             return bool(self._answer(question, text, None))
         if question.kind == "address":
-            return x.looks_like_address(text) or bool(SAME_AS.search(text))
+            return x.looks_like_address(text) or bool(ANOTHER_ORDERS_ADDRESS.search(text))
         if question.kind == "payment_method" and x.PAYMENT_WORDS.search(text):
             return True
         return x.mentions_any(text, question.choices)
@@ -449,7 +448,7 @@ class LocalUnderstander:
     @staticmethod
     def _typed(kind: str, text: str, expected: bool = False) -> JsonValue | None:
         if kind == "order_id":
-            found = x.order_ids(SAME_AS.sub(" ", text))  # "the same address as #W…" names another order
+            found = x.order_ids(ANOTHER_ORDERS_ADDRESS.sub(" ", text))  # "the same address as #W…" names another order
             return found[0] if found else None
         if kind == "email":
             found = x.emails(text)
@@ -507,7 +506,7 @@ class LocalUnderstander:
         if kind == "payment_method":
             return bool(x.PAYMENT_WORDS.search(text))
         if kind == "address":
-            return x.looks_like_address(text) or bool(SAME_AS.search(text))
+            return x.looks_like_address(text) or bool(ANOTHER_ORDERS_ADDRESS.search(text))
         return False
 
     def _corrects_something_else(self, text: str, request: UnderstandingRequest) -> bool:
