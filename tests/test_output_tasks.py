@@ -47,7 +47,9 @@ def test_at_least_30_tasks_in_the_benchmark_shape_each_with_outputs(tasks):
     assert len(tasks) >= 30
     assert len({t["id"] for t in tasks}) == len(tasks)
     for task in tasks:
-        assert set(task) == {"id", "user_id", "instruction", "actions", "outputs"}
+        # The benchmark's keys, plus the split its customer comes from (read by `procall play`).
+        assert set(task) == {"id", "user_id", "instruction", "actions", "outputs", "split"}
+        assert task["split"] == "train"
         assert task["outputs"] and all(isinstance(o, str) and o for o in task["outputs"])
         assert task["instruction"].startswith("Your name is ")
 
