@@ -200,8 +200,10 @@ def test_killed_anywhere_around_a_write_the_customer_is_told_and_it_is_written_o
         _check(run)
     killed = [r for r in runs if r.killed]
     assert len(killed) >= 30, [(r.point, r.boundary) for r in runs]
-    # Most kills come after the "yes" was saved: those are the ones that must tell the outcome.
-    assert len([r for r in killed if r.said == "no"]) >= 25, [(r.point, r.said) for r in killed]
+    # Most kills come after the "yes" was saved: those are the ones that must tell the outcome. With the
+    # async saver, checkpoints are written from a background thread, so which numbered boundary first holds
+    # the "yes" moves by a point or two between runs (6 or 7 kills before it have been seen): leave room.
+    assert len([r for r in killed if r.said == "no"]) >= 20, [(r.point, r.said) for r in killed]
 
 
 @pytest.mark.parametrize("durability", ["exit", "sync"])
