@@ -30,6 +30,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphRecursionError, InvalidUpdateError
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command
 
 from ..nodes.call_tool import SYSTEM_ERRORS, Args, Calls, call_many, call_tool
 from ..nodes.catalogue import ProcessEntry
@@ -271,27 +272,29 @@ class ProcessGraph:
 
     # -- running inside the router -----------------------------------------------------
 
-    def router_node(self, after: Callable[[ConversationState], dict] | None = None
-                    ) -> Callable[[ConversationState, RunnableConfig], dict]:
+    def router_node(self, after: Callable[[ConversationState], dict] | None = None,
+                    then: Router | None = None) -> Callable[[ConversationState, RunnableConfig], dict | Command]:
         """The process as a node of the router graph; `after` (the router's settle) runs on the state the process
-        left, in the same step."""
+        left, in the same step; `then`, the router's edge out of the process, picks the next node from that
+        state (a `Command`: see graphs/router.py, `leading`)."""
         subgraph = self.compile()
         run = self.run
 
-        def process(state: ConversationState, config: RunnableConfig) -> dict:
+        def process(state: ConversationState, config: RunnableConfig) -> dict | Command:
             # LangGraph finds `subgraph` among this function's nonlocals, so it is drawn inside the router
             # and shown in Studio; `run` runs its steps.
-            return run(state, config, subgraph, after)
+            return run(state, config, subgraph, after, then)
 
         process.__name__ = self.spec.name
         return process
 
     def run(self, state: ConversationState, config: RunnableConfig, subgraph: CompiledStateGraph,
-            after: Callable[[ConversationState], dict] | None = None) -> dict:
+            after: Callable[[ConversationState], dict] | None = None, then: Router | None = None) -> dict | Command:
         """Run the subgraph's steps from `enter` to END, as LangGraph would, in this thread: each step sees
         the state with the updates of the steps before it (reducers applied), each edge chooses from the
         state after its step; then `after`, if given, on the state they left. Returns only what changed; a key
-        with a reducer returns its updates, for the router to reduce once (no copy of the message history)."""
+        with a reducer returns its updates, for the router to reduce once (no copy of the message history);
+        with `then`, as a `Command` going where `then` says from the state the process left."""
         values = dict(state)
         changed: dict[str, Any] = {}
         limit = (config or {}).get("recursion_limit", DEFAULT_RECURSION_LIMIT)
@@ -303,5 +306,5 @@ class ProcessGraph:
             if node == END:
                 if after is not None:
                     absorb(values, changed, after(values), f"after process {subgraph.name}")
-                return changed
+                return changed if then is None else Command(update=changed, goto=then(values))
         raise GraphRecursionError(f"process {subgraph.name} took more than {limit} steps without ending")

@@ -135,13 +135,16 @@ def test_every_write_waits_for_the_turn_to_be_saved(assistant):
     assert len(writes) >= 8 and writes == guarded
 
 
-def _nested(process: ProcessGraph, after=None):
+def _nested(process: ProcessGraph, after=None, then=None):
     """A process node as LangGraph runs a compiled subgraph node (its own graph run), then `after` (settling)
-    on the state the subgraph returned."""
+    on the state the subgraph returned, and `then` (the router's edge) choosing the next node from it."""
     subgraph = process.compile()
-    if after is None:
-        return subgraph
-    return subgraph | RunnableLambda(lambda values: {**values, **after(values)})
+
+    def finish(values: dict) -> dict | Command:
+        values = {**values, **after(values)} if after is not None else values
+        return values if then is None else Command(update=values, goto=then(values))
+
+    return subgraph | RunnableLambda(finish)
 
 
 def _nested_assistant(home: Path, monkeypatch) -> Assistant:
