@@ -14,7 +14,7 @@ from ..state.conversation import ConversationState, TraceEvent
 from ..state.frames import Asking
 from .failure import offer_person
 from .process_spec import ProcessSpec, Rejected, Resolved
-from .step import frame_of, say, update
+from .step import COMMON_TEMPLATES, frame_of, say, update
 from .templates import numbered
 
 MAX_ATTEMPTS = 3
@@ -54,7 +54,12 @@ def collect(spec: ProcessSpec, slot_name: str, step: str, needs: str | None = No
                     frame = frame.with_(answered=[s for s in frame.answered if s in kept])
                 frame = frame.with_(slots=slots, attempts={k: v for k, v in frame.attempts.items() if k != slot_name})
                 if f"assumed_{slot_name}" in spec.templates and _inferred(resolution.value, mention):
-                    lines.append(say(spec, frame, state, f"assumed_{slot_name}"))  # say which one we took
+                    # Say which one we took; "your pending order is …" (assumed) only when it is also the one
+                    # the process would assume (the only one that fits), else just which one it is (found).
+                    found = f"found_{slot_name}"
+                    only = slot.default is not None and slot.default(frame, state) == resolution.value
+                    known = found in spec.templates or found in COMMON_TEMPLATES
+                    lines.append(say(spec, frame, state, found if known and not only else f"assumed_{slot_name}"))
                 return update(state, frame, lines, events)
             if isinstance(resolution, Rejected) and resolution.hold:
                 frame = frame.with_(held={**frame.held, slot_name: mention})

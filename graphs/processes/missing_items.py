@@ -159,6 +159,7 @@ SPEC = ProcessSpec(
     templates={
         "ask_order": "I'm sorry to hear that. Which order is it about?\n{choices}",
         "assumed_order_id": "I'm sorry to hear that. I'm looking at your order {order_id}.",
+        "found_order_id": "I'm sorry to hear that. I'm looking at your order {order_id}.",
         "no_order_id": "I don't see any shipped orders on your account, so nothing can be missing yet.",
         "not_shipped": f"Order {{order_id}} is {{status}}, so {NOT_ELIGIBLE}.",
         "split": "Your order was sent in {parcels} separate packages.",
