@@ -177,7 +177,8 @@ class LocalUnderstander:
             answers = self._answer(question, told, request) if told else []
         if typed and not asks and len(requests) == 1 and requests[0][2] == text and not (
                 question.kind == "yes_no" and x.bare_yes_no(text) is None) \
-                and requests[0][0] not in request.paused_processes:  # going back to a paused request is one
+                and requests[0][0] not in request.paused_processes \
+                and not self._asks_besides(question, text, requests[0][0]):  # going back to a paused request is one
             # "to my gift card" answers the refund question; it is not a payment change. But a yes or no
             # that says more ("no, I want to change the address instead") also asks for something.
             requests = []
@@ -318,6 +319,24 @@ class LocalUnderstander:
         return any(self._names_a_value(slot.kind, text) for slot in spec.slots
                    if slot.kind in ("payment_method", "address"))
 
+    def _asks_besides(self, question: ActiveQuestion, text: str, name: str) -> bool:
+        """Does the text still ask for `name` once the values that answer the question are taken out? "to my gift
+        card" at the refund question leaves "to my": an answer. "I'd like to cancel order W6975922, I don't need
+        it anymore" at "which order would you like to see?" leaves a cancellation: a request that carries its
+        order, not an answer to the question."""
+        rest = x.ORDER_ID.sub(" ", x.EMAIL.sub(" ", text))
+        if question.kind == "payment_method":
+            rest = x.PAYMENT_WORDS.sub(" ", rest)
+        lowered = rest.lower()
+        for choice in question.choices:
+            for value in sorted({str(choice.value), choice.label, *map(str, choice.aliases)}, key=len, reverse=True):
+                if len(value) >= 2:
+                    lowered = re.sub(rf"(?<!\w){re.escape(value.lower())}(?!\w)", " ", lowered)
+        if len(lowered.split()) < 3:
+            return False
+        found, confidence = self._request_in(lowered, idle=False)
+        return found == name and confidence >= REQUEST_CONFIDENCE
+
     def _typed_answer(self, question: ActiveQuestion, text: str) -> bool:
         """Does the text hold a value of the asked kind (not just words that might be one)?"""
         if question.kind == "order_id":
@@ -343,7 +362,10 @@ class LocalUnderstander:
             name, confidence = self._request_in(clause, active is None, ranker)
             if found and name in self.requests and self._detail_of(found[-1][0], name, clause):
                 name = found[-1][0]  # "… please use the credit card for any difference": a detail of it
-            # A question ("what's in my pending order again?") is a request more easily than a statement
+            # A question ("what's in my pending order again?") is a request more easily than a statement; but one
+            # of a word or two ("um what?", "really?") says the customer is puzzled, it asks for nothing.
+            if QUESTION.search(clause) and len(re.findall(r"\w+", clause)) < 3 and not x.order_ids(clause):
+                name, confidence = "", 0.0
             floor = QUESTION_REQUEST if QUESTION.search(clause) else REQUEST_CONFIDENCE
             if name in self.requests and confidence >= floor:
                 if found and found[-1][0] == name:
