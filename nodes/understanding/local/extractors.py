@@ -152,9 +152,10 @@ def choice(text: str, choices: list[Choice], multiple: bool = False, by_meaning:
         return []
     lowered = text.lower()
     picked: list[Choice] = []
+    ids = order_ids(text)  # "It's W4864669": an order id names its order with or without the "#"
     for c in choices:
         value = str(c.value).lower()
-        if value and _has(value, lowered):
+        if value and (_has(value, lowered) or str(c.value) in ids):
             picked.append(c)
     if picked:
         return picked if multiple else picked[:1]
@@ -165,7 +166,8 @@ def choice(text: str, choices: list[Choice], multiple: bool = False, by_meaning:
                 or any(str(a) == digits for a in c.aliases)]
         if len(hits) == 1:
             return hits
-    numbers = [int(n) for n in re.findall(r"(?<![\d#w])(\d{1,2})(?!\d)", lowered) if 0 < int(n) <= len(choices)]
+    # a number with a unit ("3x zoom", "1L", "10 hr" is still a number) is an option's value, not a position
+    numbers = [int(n) for n in re.findall(r"(?<![\d#w])(\d{1,2})(?![\d]|[a-z])", lowered) if 0 < int(n) <= len(choices)]
     tokens = re.findall(r"[a-z0-9]+", lowered)
     words = [ORDINALS[w] for i, w in enumerate(tokens) if w in ORDINALS and not _sequencing(tokens, i)]
     if not words and (len(tokens) <= 2 or "number" in tokens):
