@@ -95,7 +95,11 @@ def _by_place(order_list: list[Order], text: str) -> Filter:
     named = set(places)
     if not named:
         asked = PLACE.search(text)
-        return ([], ("go_to", {"place": asked.group(1).strip()})) if asked else ([], None)
+        # A place none of their orders goes to is still answered ("none ship to Boston") when it is written as a
+        # name: "i hope this isn't going to be complicated" names no place.
+        if asked is None or not asked.group(1)[:1].isupper():
+            return [], None
+        return [], ("go_to", {"place": asked.group(1).strip()})
     fitting = [o for o in order_list if named & {o.address.city, o.address.zip, o.address.state}]
     return fitting, ("go_to", {"place": listing(sorted(named))})
 
