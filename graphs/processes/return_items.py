@@ -61,6 +61,9 @@ def facts(frame: Frame, state: ConversationState) -> dict:
             remaining.remove(item.item_id)
             returned.append(item)
     return {
+        # what the policy allows, said as the choices listed show it (never "or a gift card" when none is listed)
+        "refund_rule": "It can go to the original payment method or a gift card"
+                       if len(refund_methods(frame, state)) > 1 else "It can only go back to the original payment method",
         "status": orders.STATUS_WORDS.get(order.status, order.status),
         "returned": listing([f"{i.name} ({money(i.price)})" for i in returned]),
         "amount": money(sum(i.price for i in returned)),
@@ -115,8 +118,7 @@ SPEC = ProcessSpec(
         "no_order_id": "None of your orders is delivered, and only delivered orders can be returned.",
         "not_delivered": f"Order {{order_id}} is {{status}}, so {NOT_ELIGIBLE}.",
         "ask_items": "Which items would you like to return? Please list all of them.\n{choices}",
-        "ask_refund": "Where should the refund go? It can go to the original payment method or a gift card:\n"
-                      "{choices}",
+        "ask_refund": "Where should the refund go? {refund_rule}:\n{choices}",
         "confirm": "To confirm: return {returned} from order {order_id}, and refund {amount} to {method}. Shall I "
                    "go ahead (yes/no)?",
         "done": "Done: the return for order {order_id} is requested. You'll get an email explaining how to send "

@@ -508,6 +508,12 @@ class LocalUnderstander:
             if kind == "zip" and value is None:
                 return self._identity(text)
             return [SetSlot(slot=slot, value=value)] if value is not None else []
+        if len(question.choices) == 1 and kind == "payment_method" and x.bare_yes_no(text) is True:
+            # "ok sure" when the policy leaves one method ("It can only go back to the original payment method:
+            # 1. PayPal") takes it: the choice, not a confirmation, which is still asked before anything changes.
+            # (Never an order: a "yes" after "I can't find order #W…; which order? 1. #W…" chooses nothing.)
+            value = question.choices[0].value
+            return [SetSlot(slot=slot, value=[value] if question.multiple else value)]
         if kind not in ("items",):  # items are read by the process: it knows duplicates, "both", positions
             picked = x.choice(text, question.choices, question.multiple, by_meaning=kind in MEANING_KINDS)
             if picked:
