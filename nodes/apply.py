@@ -218,6 +218,11 @@ class _Turn:
             held = frame.mentions.get(slot, frame.slots.get(slot))
             value = [*(held if isinstance(held, list) else [held] if held else []),
                      *(value if isinstance(value, list) else [value])]
+        elif _volunteered_again(frame, slot, value):
+            # Words for a slot not asked yet, said again along with another answer: what was said before is still
+            # meant ("cancel it, I don't need it anymore" ... "yep that's it, #W9653558" keeps the reason), so the
+            # process reads both, the newer first.
+            value = f"{value} {frame.mentions[slot]}"
         changes: dict[str, Any] = {"mentions": {**frame.mentions, slot: value}}
         if frame.asking is not None and frame.asking.slot == slot:
             changes["answered"] = [*frame.answered, slot]
@@ -319,3 +324,10 @@ def make_apply(catalogue: Catalogue):
 def _last_text(state: ConversationState) -> str:
     messages = state.get("messages") or []
     return str(messages[-1].content)[:500] if messages else ""
+
+
+def _volunteered_again(frame: Frame, slot: str, value: JsonValue) -> bool:
+    """Text for a slot that is neither asked nor resolved yet, while earlier text for it is still unread."""
+    earlier = frame.mentions.get(slot)
+    return (isinstance(value, str) and isinstance(earlier, str) and earlier != value and slot not in frame.slots
+            and (frame.asking is None or frame.asking.slot != slot))
