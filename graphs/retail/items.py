@@ -575,8 +575,13 @@ def _available_values(product: Product, option: str) -> list[str]:
     return sorted({v.options[option] for v in product.variants.values() if v.available and option in v.options})
 
 
-NOT_VALUES = {"order", "and", "or", "please", "option", "options", "instead", "is", "to", "for", "of", "in", "on",
-              "as", "the", "a", "an", "that", "this", "but", "too", "also", "then", "with", "same"}
+# English auxiliaries and copulas, a closed class (with their "n't" forms as the text is normalised: "isn't" ->
+# "isn"): "the color isn't working for me" says something about the colour, it names no colour.
+AUXILIARIES = {"is", "isn", "was", "wasn", "are", "aren", "were", "weren", "be", "been", "do", "does", "doesn",
+               "did", "didn", "don", "has", "hasn", "have", "haven", "had", "hadn", "will", "won", "would", "wouldn",
+               "can", "cannot", "could", "couldn", "should", "shouldn", "must", "might", "may", "s", "looks", "seems"}
+NOT_VALUES = {"order", "and", "or", "please", "option", "options", "instead", "to", "for", "of", "in", "on",
+              "as", "the", "a", "an", "that", "this", "but", "too", "also", "then", "with", "same", *AUXILIARIES}
 
 
 def _unknown_value(product: Product, text: str) -> str | None:
