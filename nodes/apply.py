@@ -95,7 +95,13 @@ class _Turn:
             return
         if top is not None and top.asking is not None and top.asking.kind == "process":
             self.stack.pop()  # a question offering processes gives way to the one chosen
-        if self.started:  # a further request in the same message waits below the first one
+        if self.started and entry.spec.question and not any(self.catalogue.spec(f.process).question
+                                                             for f in self.started):
+            # A question asked along with a request ("I wanted to pay with my gift card. how much is on it?") is
+            # answered first, in this turn; the request then asks what it needs.
+            frame = self.new(command.process, "interrupting")
+            self.stack.append(frame)
+        elif self.started:  # a further request in the same message waits below the first one
             frame = self.new(command.process, "queued")
             index = next(i for i, f in enumerate(self.stack) if f.frame_id == self.started[0].frame_id)
             self.stack.insert(index, frame)

@@ -360,8 +360,11 @@ class LocalUnderstander:
         text = without_declined(text)  # "please don't cancel anything" asks for no cancellation
         for clause in [c for c in self._clauses(text) if c and c.strip(" ,.!?;")]:
             name, confidence = self._request_in(clause, active is None, ranker)
-            if found and name in self.requests and self._detail_of(found[-1][0], name, clause):
-                name = found[-1][0]  # "… please use the credit card for any difference": a detail of it
+            if found and name in self.requests and self._detail_of(found[-1][0], name, clause) \
+                    and not (self.requests[name].question and QUESTION.search(clause)):
+                # "… please use the credit card for any difference": a detail of it; but "how much is on the gift
+                # card?" after "I wanted to pay with my gift card" asks its own question
+                name = found[-1][0]
             # A question ("what's in my pending order again?") is a request more easily than a statement; but one
             # of a word or two ("um what?", "really?") says the customer is puzzled, it asks for nothing.
             if QUESTION.search(clause) and len(re.findall(r"\w+", clause)) < 3 and not x.order_ids(clause):
