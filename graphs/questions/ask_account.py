@@ -16,6 +16,7 @@ from ...nodes.templates import listing, money, render
 from ...state.conversation import ConversationState
 from ...state.frames import Frame
 from ...tools.backend.contracts import UserResult
+from ...tools.backend.models import PaymentMethod
 from ..process import ProcessGraph
 from . import context
 
@@ -27,6 +28,8 @@ TOPICS: dict[Topic, re.Pattern[str]] = {
     "methods": re.compile(r"\b(payment methods?|ways? to pay|cards?|paypal|pay with|payment options?)\b", re.I),
 }
 
+BALANCE = re.compile(r"\b(balance|how much|left|worth)\b", re.I)
+
 
 def topics(frame: Frame) -> list[Topic]:
     text = context.words(frame)
@@ -35,6 +38,19 @@ def topics(frame: Frame) -> list[Topic]:
                                                                        re.I):
         asked.remove("methods")  # "gift card" also says "card"
     return asked or ["address", "methods", "gift_cards"]
+
+
+def named_methods(frame: Frame, methods: list[PaymentMethod]) -> list[PaymentMethod]:
+    """The customer's payment methods the words name by their id ("is the Mastercard my credit_card_7039111?",
+    "credit card 7039111"): the id as the store writes it, or its number."""
+    text = context.words(frame).lower()
+    joined = re.sub(r"[\s\-]+", "_", text)
+    named = []
+    for method in methods:
+        number = re.search(r"(\d{5,})$", method.id)
+        if method.id.lower() in joined or (number and re.search(rf"(?<!\d){number.group(1)}(?!\d)", text)):
+            named.append(method)
+    return named
 
 
 def _line(key: str, **values) -> str:
@@ -47,7 +63,14 @@ def answer(frame: Frame, state: ConversationState) -> dict:
         return {}
     user = result.user
     lines = []
-    for topic in topics(frame):
+    named = named_methods(frame, list(user.payment_methods.values()))
+    balance = BALANCE.search(context.words(frame))
+    for method in named:
+        if balance and method.source == "gift_card":  # "what's the balance on gift card 1005004?"
+            lines.append(_line("gift_card", card=method.label(balance=False), balance=money(method.balance or 0)))
+        else:  # "which card is credit_card_7039111?": that one, by what the customer sees
+            lines.append(_line("method_id", id=method.id, method=method.label(balance=False)))
+    for topic in topics(frame) if not named else []:
         if topic == "address":
             lines.append(_line("address", address=user.address.one_line()))
         elif topic == "methods":
@@ -84,6 +107,8 @@ SPEC = ProcessSpec(
         "what's on my account", "can you tell me my account details", "how much credit do I have left",
         "what are my gift card balances",
         "what cards are on my profile", "what's the balance on gift card 1234567",
+        "which card is credit_card_1234567", "is the visa ending 1234 my credit card 7654321",
+        "is that my paypal_1234567 account", "which of my cards is credit card 1234567",
     ),
     slots=(context.words_slot("the question, in the customer's words"),),
     templates={
@@ -91,6 +116,7 @@ SPEC = ProcessSpec(
         "address": "The default address on your account is {address}.",
         "methods": "You have {count} payment methods on your account: {methods}.",
         "methods_one": "You have one payment method on your account: {methods}.",
+        "method_id": "{id} is your {method}.",
         "gift_card": "Your {card} has {balance} left.",
         "gift_card_each": "{card} has {balance}",
         "gift_cards": "You have {count} gift cards: {each}; {total} in all.",
