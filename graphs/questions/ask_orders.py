@@ -58,6 +58,9 @@ STATUS_FILTERS: dict[str, tuple[str, ...]] = {
     r"\bexchanged\b|\bexchange requested\b": ("exchange requested",),
 }
 STATE_CODE = re.compile(r"\b[A-Z]{2}\b")
+# What was just talked about: "the return", "that order", "it"
+THAT_ONE = re.compile(r"\b(?:the|that|this)\s+(?:return|exchange|cancell?ation|refund|order|change|changes)\b|"
+                      r"\b(?:it|they)\b", re.I)
 # "ships to New York": the place asked about, even if no order goes there
 PLACE = re.compile(r"\b(?:ships?|shipping|sent|going|deliver\w*|goes|go|headed)\s+to\s+"
                    r"(?!(?:my|me|the|your|our|this|that|a|an|which|what|where|it)\b)([a-z][\w .'-]*?)\s*(?:[?.,!]|$|"
@@ -158,6 +161,11 @@ def scope(frame: Frame, state: ConversationState) -> Scope:
     interrupted = context.context_slot(state, "order_id")
     if not ALL.search(text) and isinstance(interrupted, str) and interrupted in mine:
         return Scope("one", [mine[interrupted]])
+    # "so both items are on the return?" right after "Done: the return for order #W… is requested": the order
+    # the last reply was about, when it named just one
+    shown = [i for i in dict.fromkeys(context.order_ids_in(context.latest_bot_text(state))) if i in mine]
+    if THAT_ONE.search(text) and not ALL.search(text) and len(shown) == 1:
+        return Scope("one", [mine[shown[0]]])
     if len(order_list) == 1:
         return Scope("one", order_list)
     return Scope("all", order_list)
@@ -282,6 +290,8 @@ SPEC = ProcessSpec(
         "which order was sent to my old address", "which carrier has my parcel", "find the order with the headphones",
         "what's the order number of the one with the yoga mat", "give me all my order numbers",
         "do I have any pending orders", "how many parcels was it sent in", "what's the status of each of my orders",
+        "are both items on the return", "did the return go through", "is the order cancelled now",
+        "has the exchange been requested", "is that order still pending",
     ),
     slots=(context.words_slot("the question, in the customer's words"),),
     templates={

@@ -27,6 +27,22 @@ FIGURE_QUESTION = re.compile(
     r"|\bwhat\s+(?:did|do|does|would|will)\b[^.?!]{0,60}?\b(?:cost|come\s+to|add\s+up\s+to)\b",
     re.I)
 
+# The form of a question about how things stand: a sentence asked with a verb of being, doing or having before
+# "the return", "the refund"... ("so both items are definitely on the return?", "did the refund go through?",
+# "is the order cancelled now?"). It asks what the question processes tell; it requests nothing. A question with a
+# modal or a wish ("can I return …?", "could you change the order?", "I'd like the exchange, is that ok?") asks for
+# something, and is read as before.
+STATUS_QUESTION = re.compile(
+    r"\b(?:is|are|was|were|did|does|do|has|have)\b[^.?!]{0,80}?"
+    r"\bthe\s+(?:\w+\s+)?(?:return|exchange|cancell?ation|refund|change|changes|order)\b[^.?!]*\?", re.I)
+WISH_OR_MODAL = re.compile(r"\b(?:can|could|would|will|shall|may|might|want|wanna|like|need|please|let)\b|'d\b",
+                           re.I)
+
+
+def asks_how_things_stand(text: str) -> bool:
+    return any(STATUS_QUESTION.search(q) and not WISH_OR_MODAL.search(q)
+               for q in re.findall(r"[^.?!]*\?", text))
+
 
 class Ranker(Protocol):
     def rank(self, text: str) -> tuple[tuple[str, float], ...]: ...
@@ -47,7 +63,7 @@ class QuestionAwareRanker:
             ranking = self.full.rank(text)
             if ranking[0][0] in self.questions and ranking[0][1] >= QUESTION_CONFIDENCE:
                 return ranking
-            if asks_for_figure(text):
+            if asks_for_figure(text) or asks_how_things_stand(text):
                 figures = self._among_questions(ranking)
                 if figures:
                     return figures
