@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from langchain_core.messages import AIMessage
 from pydantic import JsonValue
 
 from ...nodes.matching import ANOTHER_ORDERS_ADDRESS, alias_in
@@ -104,11 +105,30 @@ def resolve_order(mention: JsonValue, frame: Frame, state: ConversationState) ->
     order_id = normalise_order_id(ANOTHER_ORDERS_ADDRESS.sub(" ", str(mention)))
     if order_id is None:
         described = by_description(str(mention), listed_orders(frame))
-        return Resolved(described) if described else Unrecognised()
+        order_id = described or just_shown(str(mention), state)
+        if order_id is None:
+            return Unrecognised()
     customer = state.get("customer")
     if customer is None or order_id not in customer.order_ids:
         return Rejected(f"I can't find order {order_id} on your account")
     return Resolved(order_id)
+
+
+# "cancel it", "that's the one", "this order": the order just talked about
+# (an "it" only as what is acted on: "I don't need it anymore" points at nothing shown)
+THAT_ORDER = re.compile(r"\b(?:that one|this one|that's the one|thats the one|that order|this order|same order|"
+                        r"same one)\b|\b(?:cancel|return|exchange|change|modify|send back)\s+it\b", re.I)
+
+
+def just_shown(text: str, state: ConversationState) -> str | None:
+    """The order the customer points to with "it" or "that one": the one the assistant's last reply was about,
+    when it named exactly one of their orders ("Order #W… is pending. Items: …" - "can you cancel it please?")."""
+    customer = state.get("customer")
+    if customer is None or not THAT_ORDER.search(text):
+        return None
+    last = next((str(m.content) for m in reversed(state.get("messages") or []) if isinstance(m, AIMessage)), "")
+    shown = {f"#W{digits}" for digits in ORDER_ID.findall(last)} & set(customer.order_ids)
+    return shown.pop() if len(shown) == 1 else None
 
 
 def resolver(statuses: Iterable[str] | None, refusal: str = "") -> Callable[..., Resolution]:
