@@ -44,9 +44,9 @@ _OWN = r"(?:(?:my|the|for|in|on|that|of|other|one|order)[\s,:]+)*"  # "as my oth
 # address on order W1603792", "the address W1603792 already has", "use W1603792's address"; not "the address of
 # order W1092119", which is the order to change. The id of each form is the first group that matched
 # (`referenced_order`).
-_TO = r"\b(?:to|use|using|with|take|copy)\s+(?:the\s+)?"
+_TO = r"\b(?:to|use|using|with|take|copy)\s+(?:the\s+|whatever\s+|whichever\s+)?"
 ANOTHER_ORDERS_ADDRESS = re.compile(
     rf"same\s+(?:\w+\s+){{0,2}}as\s+{_OWN}{_ID}"
-    rf"|{_TO}(?:shipping\s+)?address\s+(?:(?:that|which)(?:'s|\s+is)\s+)?(?:of|on|from|in|for)\s+{_OWN}{_ID}"
+    rf"|{_TO}(?:shipping\s+)?address\s+(?:(?:that|which)(?:'s|\s+is)\s+|is\s+|'s\s+)?(?:of|on|from|in|for)\s+{_OWN}{_ID}"
     rf"|\baddress\s+(?:that\s+)?(?:order\s+)?{_ID}\s+(?:already\s+)?(?:has|uses|is going to|goes to|ships to)\b"
     rf"|{_TO}(?:order\s+)?{_ID}(?:'s|s)\s+(?:shipping\s+)?address", re.I)

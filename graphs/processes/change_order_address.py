@@ -72,11 +72,28 @@ SPEC = ProcessSpec(
         "ask_address": "What's the new shipping address (street, apartment or suite, city, state and zip code)?",
         "confirm": "To confirm: ship order {order_id} to {new_address} instead of {old_address}. Shall I go ahead "
                    "(yes/no)?",
+        "already_there": "Order {order_id} already ships to {new_address}, so there's nothing to change.",
         "done": "Done: order {order_id} will be shipped to {new_address}.",
         "kept": "Okay, I haven't changed anything.",
         "rule": "I couldn't change the address: {error}.",
     },
 )
+
+
+def where_from(state: ConversationState) -> Literal["load_reference", "is_new"]:
+    """Another order's address is looked up first; a typed one is checked at once."""
+    return "load_reference" if address_change.points_to_order(state) == "load_reference" else "is_new"
+
+
+def is_new(state: ConversationState) -> Literal["confirm", "already_there"]:
+    """An address the order already ships to changes nothing: say so rather than ask to confirm a change that isn't
+    one (a customer who named the wrong order sees it; "ship #W… to X instead of X" hid it)."""
+    frame = frame_of(state)
+    new = frame.slots.get("address") or {}
+    old = orders.the_order(frame).address.model_dump()
+    same = all(str(new.get(k) or "").strip().lower() == str(old.get(k) or "").strip().lower()
+               for k in ("address1", "address2", "city", "state", "zip"))
+    return "already_there" if same else "confirm"
 
 
 def is_pending(state: ConversationState) -> Literal["ask_address", "not_pending"]:
@@ -88,9 +105,11 @@ def graph(services: Services) -> RetailProcess:
         RetailProcess(SPEC, services)
         .choose_order(then=is_pending)
         .not_eligible("not_pending", "not_pending")
-        .collect("ask_address", "address", then=address_change.points_to_order)
+        .collect("ask_address", "address", then=where_from)
         .call("load_reference", "get_order_details", address_change.reference_args, then="use_reference")
-        .node("use_reference", address_change.use_reference, then="confirm")
+        .node("use_reference", address_change.use_reference, then="is_new")
+        .decide("is_new", is_new)
+        .say("already_there", "already_there")
         .confirm_and_write("change", "modify_pending_order_address",
                            lambda f, s: {"order_id": f.slots["order_id"], **address_change.address_args(f)})
     )

@@ -517,6 +517,9 @@ class LocalUnderstander:
             # (Never an order: a "yes" after "I can't find order #W…; which order? 1. #W…" chooses nothing.)
             value = question.choices[0].value
             return [SetSlot(slot=slot, value=[value] if question.multiple else value)]
+        if kind == "order_id":
+            # "#W6832752. ship it to the same address as my order #W2166301": the other order only lends its address
+            text = ANOTHER_ORDERS_ADDRESS.sub(" ", text)
         if kind not in ("items",):  # items are read by the process: it knows duplicates, "both", positions
             picked = x.choice(text, question.choices, question.multiple, by_meaning=kind in MEANING_KINDS)
             if picked:
@@ -596,11 +599,13 @@ class LocalUnderstander:
             elif slot.kind in TEXT_KINDS and not answers and request.question is not None:
                 guesses.append(SetSlot(slot=slot.name, value=text))
             elif answers and slot.name not in request.filled_slots and len(SENTENCES.split(text.strip())) > 1 and (
-                    slot.kind == "reason" or (slot.kind == "payment_method" and self._names_a_value(slot.kind, text))
+                    slot.kind == "reason"
+                    or (slot.kind in ("payment_method", "address") and self._names_a_value(slot.kind, text))
                     or (asked == "order_id" and slot.kind in ("items", "item_changes")
                         and not ORDER_WITH.search(text))):
                 # ("#W2421430. the fleece jacket, the yoga mat and the action camera": the items of that order)
-                # Said along with the answer: "#W3529525. I no longer need it", "the bookshelf. refund to paypal"
+                # Said along with the answer: "#W3529525. I no longer need it", "the bookshelf. refund to paypal",
+                # "#W6832752. ship it to the same address as my order #W2166301"
                 # (a reason or a method the process reads when it gets there; words it can't use are not asked)
                 found.append(SetSlot(slot=slot.name, value=text))
         return found, guesses
