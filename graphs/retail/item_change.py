@@ -8,13 +8,14 @@ from pydantic import JsonValue
 
 from ...nodes.process_spec import Resolution, Resolver, SlotSpec, Unrecognised
 from ...nodes.step import output_of, outputs_of
-from ...nodes.templates import money, numbered
+from ...nodes.templates import listing, money, numbered
 from ...state.conversation import ConversationState, TraceEvent
 from ...state.frames import Choice, Frame
 from ...tools.backend.contracts import ProductResult, UserResult
 from ...tools.backend.models import Product
 from . import orders, payments
-from .items import available_options, describe_changes, item_label, pick_items, pick_variants, price_difference
+from .items import (available_options, describe_changes, item_label, options_text, pick_items, pick_variants,
+                    price_difference)
 
 
 def products(frame: Frame) -> dict[str, Product]:
@@ -104,8 +105,11 @@ def facts(frame: Frame, state: ConversationState) -> dict:
     chosen = frame.slots.get("items") or []
     if chosen and "load_products" in frame.results:
         catalogue = products(frame)
+        # each chosen item as it is now, then what its product comes in (players asked "which one do I have?")
         shown = {i.product_id for i in order.items if i.item_id in chosen}
-        values["options"] = "\n".join(f"  - {catalogue[p].name}: {available_options(catalogue[p])}"
+        now = {p: listing(list(dict.fromkeys(options_text(i.options) for i in order.items
+                                             if i.product_id == p and i.item_id in chosen))) for p in shown}
+        values["options"] = "\n".join(f"  - {catalogue[p].name}: {available_options(catalogue[p])} (yours: {now[p]})"
                                       for p in sorted(shown) if p in catalogue)
     if frame.slots.get("changes"):
         catalogue = products(frame)

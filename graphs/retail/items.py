@@ -47,6 +47,8 @@ def _norm(text: str) -> str:
     text = re.sub(r"(\d)\s*(?:feet|foot|ft)\b", r"\1 ft", text)
     text = re.sub(r"(\d)\s*(?:hours|hour|hrs|hr|h)\b", r"\1 hour", text)  # "6 hr battery" is "6 hours"
     text = re.sub(r"(\d(?:\.\d+)?)\s*(?:liters|litres|liter|litre|l)\b", r"\1l", text)
+    # a clitic is part of its word: "it's" is not "it s" (size S), "don't" not "don t"
+    text = re.sub(r"(?<=[a-z])['’](?:s|t|d|ll|re|ve|m)\b", "", text)
     text = re.sub(r"[^a-z0-9.%+ ]+", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 
