@@ -62,8 +62,9 @@ def facts(frame: Frame, state: ConversationState) -> dict:
             returned.append(item)
     return {
         # what the policy allows, said as the choices listed show it (never "or a gift card" when none is listed)
-        "refund_rule": "It can go to the original payment method or a gift card"
-                       if len(refund_methods(frame, state)) > 1 else "It can only go back to the original payment method",
+        "refund_rule": (
+            "It can go to the original payment method or a gift card" if len(refund_methods(frame, state)) > 1
+            else "It can only go back to the original payment method"),
         "status": orders.STATUS_WORDS.get(order.status, order.status),
         "returned": listing([f"{i.name} ({money(i.price)})" for i in returned]),
         "amount": money(sum(i.price for i in returned)),

@@ -14,8 +14,15 @@ from ...state.frames import Choice, Frame
 from ...tools.backend.contracts import ProductResult, UserResult
 from ...tools.backend.models import Product
 from . import orders, payments
-from .items import (available_options, describe_changes, item_label, options_text, pick_items, pick_variants,
-                    price_difference)
+from .items import (
+    available_options,
+    describe_changes,
+    item_label,
+    options_text,
+    pick_items,
+    pick_variants,
+    price_difference,
+)
 
 
 def products(frame: Frame) -> dict[str, Product]:
