@@ -13,7 +13,7 @@ from __future__ import annotations
 from ..state.conversation import ConversationState, TraceEvent
 from ..state.frames import Asking
 from .failure import offer_person
-from .process_spec import ProcessSpec, Rejected, Resolved
+from .process_spec import Ambiguous, ProcessSpec, Rejected, Resolved
 from .step import COMMON_TEMPLATES, frame_of, say, update
 from .templates import numbered
 
@@ -68,7 +68,9 @@ def collect(spec: ProcessSpec, slot_name: str, step: str, needs: str | None = No
                 # they didn't mean, so it is forgotten and the question asked, never kept in the new one's place.
                 frame = frame.with_(slots=forget(spec, frame.slots, slot_name))
             # A value that does not fit is always refused; saying nothing usable counts only as an answer.
-            if isinstance(resolution, Rejected) or asked:
+            if isinstance(resolution, Ambiguous):
+                lines.append(say(spec, frame, state, "ambiguous", among=resolution.among))
+            elif isinstance(resolution, Rejected) or asked:
                 reason = resolution.reason if isinstance(resolution, Rejected) else None
                 attempts = frame.attempts.get(slot_name, 0) + 1
                 frame = frame.with_(attempts={**frame.attempts, slot_name: attempts})

@@ -39,7 +39,14 @@ class Unrecognised:
     """Nothing in what the customer said is a value for this slot (said only if they were asked)."""
 
 
-Resolution = Resolved | Rejected | Unrecognised
+@dataclass(frozen=True)
+class Ambiguous:
+    """What the customer said fits more than one value ("my credit card" with two cards): `among` names them, in a
+    phrase for the customer; the question is then asked again. Not a refusal: nothing they said was wrong."""
+    among: str
+
+
+Resolution = Resolved | Rejected | Unrecognised | Ambiguous
 Resolver = Callable[[JsonValue, Frame, ConversationState], Resolution]
 ChoiceSource = Callable[[Frame, ConversationState], list[Choice]]
 Default = Callable[[Frame, ConversationState], JsonValue | None]

@@ -7,7 +7,8 @@ import re
 from pydantic import JsonValue
 from rapidfuzz import fuzz
 
-from ...nodes.process_spec import Rejected, Resolution, Resolved, Unrecognised
+from ...nodes.process_spec import Ambiguous, Rejected, Resolution, Resolved, Unrecognised
+from ...nodes.templates import listing
 from ...state.conversation import ConversationState
 from ...state.frames import Choice
 from ...tools.backend.models import Order, PaymentMethod
@@ -76,7 +77,11 @@ def resolve(mention: JsonValue, allowed: list[PaymentMethod], original_id: str |
                      if any(_word_in(w, text) for w in words) and not any(m.source == source for m in methods)), None)
         return Rejected(f"I don't see {kind} among your payment methods") if kind else Unrecognised()
     if len(candidates) > 1:
-        return Unrecognised()  # several fit ("my gift card" with two of them): the question lists them
+        # several fit ("my credit card" with two cards): said, and the question lists them all again
+        fitting = [m for m in candidates if m.id in {a.id for a in allowed}]
+        if len(fitting) == 1:
+            return Resolved(fitting[0].id)  # only one of them may be used here: that one is meant
+        return Ambiguous(listing([m.label(balance=False) for m in fitting or candidates]))
     chosen = candidates[0]
     if chosen.id not in {a.id for a in allowed}:
         return Rejected(not_allowed_reason or f"{chosen.label()} can't be used for this")
