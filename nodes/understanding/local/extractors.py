@@ -177,7 +177,9 @@ def choice(text: str, choices: list[Choice], multiple: bool = False, by_meaning:
         picked = [choices[p - 1] if p > 0 else choices[-1] for p in positions if abs(p) <= len(choices)]
         return picked if multiple else picked[:1]
     # "gift card 1005003" is not "gift card 1005004", however alike: a number the text gives must be the choice's
-    numbers = re.findall(r"\d{3,}|\d+\.\d\d\b", lowered)
+    # (an order id is no such number unless orders are the choices: "the item, it's in order W5356919")
+    counted = lowered if any(str(c.value).startswith("#W") for c in choices) else ORDER_ID.sub(" ", lowered)
+    numbers = re.findall(r"\d{3,}|\d+\.\d\d\b", counted)
     for c in choices:
         if _named_by_alias(c, lowered) and all(n in _described(c) for n in numbers):
             picked.append(c)
