@@ -54,6 +54,7 @@ class _Turn:
         self.lines: list[Utterance] = list(state.get("outbox") or [])
         self.events: list[TraceEvent] = list(state.get("trace") or [])
         self.started: list[Frame] = []
+        self.answers: dict[str, JsonValue] = {}  # the values this message gives, by slot (set by `apply`)
         messages = state.get("messages") or []
         # The customer's own words and what they answer: the confirmation gate reads these, not
         # what understanding made of them.
@@ -88,8 +89,16 @@ class _Turn:
             return
         top = self.stack[-1] if self.stack else None
         if top is not None and top.process == command.process and top.status == "active" and not self.started:
+            if not self._for_another(top, command, self.answers.get("order_id")):
+                for slot in command.slots:
+                    self.set_slot(slot.name, slot.value)
+                return
+            # "W7866392 and W3313742" to "which order?": the same request for the other order, after this one
+            frame = self.new(command.process, "queued")
+            self.stack.insert(len(self.stack) - 1, frame)
+            self.events.append(TraceEvent(event="started", process=command.process))
             for slot in command.slots:
-                self.set_slot(slot.name, slot.value)
+                self.set_slot(slot.name, slot.value, prefer=frame.frame_id)
             return
         if self.resume_paused(command):
             return
@@ -114,6 +123,13 @@ class _Turn:
         self.events.append(TraceEvent(event="started", process=command.process))
         for slot in command.slots:
             self.set_slot(slot.name, slot.value, prefer=frame.frame_id)
+
+    @staticmethod
+    def _for_another(frame: Frame, command: StartProcess, answered: JsonValue) -> bool:
+        """Is the request for another order than the one this frame has, or is told in this message?"""
+        named = next((s.value for s in command.slots if s.name == "order_id"), None)
+        held = answered if answered is not None else frame.mentions.get("order_id", frame.slots.get("order_id"))
+        return isinstance(named, str) and isinstance(held, str) and held.startswith("#W") and named != held
 
     def resume_paused(self, command: StartProcess) -> bool:
         """'Ok, back to the cancellation': a request for a process that a digression interrupted is that
@@ -281,6 +297,7 @@ def make_apply(catalogue: Catalogue):
             return {"outbox": turn.lines}
         understanding = state.get("understanding")
         commands = list(understanding.commands) if understanding else []
+        turn.answers = {c.slot: c.value for c in commands if isinstance(c, SetSlot)}
         for command in commands:
             if isinstance(command, CancelProcess):
                 turn.cancel()

@@ -158,6 +158,12 @@ def choice(text: str, choices: list[Choice], multiple: bool = False, by_meaning:
         if value and (_has(value, lowered) or str(c.value) in ids):
             picked.append(c)
     if picked:
+        # in the order the text names them ("W3313742 and W7866392": the first said is the first done)
+        def said_at(c: Choice) -> int:
+            value = str(c.value)
+            at = [i for i, found in enumerate(ids) if found == value]
+            return at[0] if at else len(ids) + lowered.find(value.lower())
+        picked.sort(key=said_at)
         return picked if multiple else picked[:1]
     ending = ENDING.search(lowered)
     if ending:  # "the one ending in 66": an id (or a card) whose digits end so

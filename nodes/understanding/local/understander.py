@@ -216,7 +216,7 @@ class LocalUnderstander:
                 return Understanding(commands=[CancelProcess()], confidence=round(float(confidence), 3))
             if answers and firm and not typed and question is not None and question.kind == "payment_method":
                 answers = []  # "no, stainless steel, not glass" at the payment question corrects; it names no method
-            commands += answers + firm
+            commands += answers + firm + self._same_for_others(question, text, active, answers)
             if not answers and identity and not request.customer_identified and active is None:
                 # "hi, it's jane@example.com": identification is a process of its own
                 commands.append(StartProcess(process="identify_customer",
@@ -318,6 +318,22 @@ class LocalUnderstander:
             return True  # "item 1 is wrong, the green speaker should be red": about the proposal, not the order
         return any(self._names_a_value(slot.kind, text) for slot in spec.slots
                    if slot.kind in ("payment_method", "address"))
+
+    def _same_for_others(self, question: ActiveQuestion | None, text: str, active: str | None,
+                         answers: list[SetSlot]) -> list[Command]:
+        """"W7866392 and W3313742" to "which order would you like to cancel?": the first answers, and the same
+        request follows for each other order listed with it (with what else the text says for it)."""
+        if question is None or question.kind != "order_id" or question.multiple or active not in self.requests:
+            return []
+        listed = ID_LIST.search(ANOTHER_ORDERS_ADDRESS.sub(" ", text))
+        offered = {str(c.value) for c in question.choices}
+        orders = [o for o in x.order_ids(listed.group())] if listed else []
+        answered = next((a.value for a in answers if a.slot == question.slot), None)
+        if len(orders) < 2 or not set(orders) <= offered or answered not in orders:
+            return []
+        rest = [s for s in self._slots(self.requests[active], text) if s.name != "order_id"]
+        return [StartProcess(process=active, slots=[SlotValue(name="order_id", value=o), *rest])
+                for o in orders if o != answered]
 
     def _asks_besides(self, question: ActiveQuestion, text: str, name: str) -> bool:
         """Does the text still ask for `name` once the values that answer the question are taken out? "to my gift
