@@ -32,8 +32,9 @@ from ..state.commands import (
 from ..state.conversation import ConversationState, TraceEvent, Utterance
 from ..state.frames import Frame
 from .catalogue import Catalogue
-from .confirmation_gate import read_reply, settled_answer
+from .confirmation_gate import hesitates_only, read_reply, settled_answer
 from .conversation_lines import TEMPLATES
+from .matching import alias_in
 from .yes_no import as_bool
 
 IDENTITY_SLOTS = ("email", "first_name", "last_name", "zip")
@@ -297,6 +298,15 @@ def make_apply(catalogue: Catalogue):
             return {"outbox": turn.lines}
         understanding = state.get("understanding")
         commands = list(understanding.commands) if understanding else []
+        asking = turn.stack[-1].asking if turn.stack and turn.stack[-1].status == "active" else None
+        if asking is not None and asking.kind != "yes_no" and hesitates_only(turn.text) \
+                and not _names_a_choice(turn.text, asking.choices) \
+                and not any(isinstance(c, (StartProcess, CancelProcess, HumanHandoff, Goodbye)) for c in commands):
+            # "hmm, not sure yet... let me think": no answer, and no failed one either (it would count towards
+            # offering a person); whatever was read into it is dropped, and the question waits.
+            turn.lines.append(_line("take_your_time"))
+            turn.stack[-1] = turn.stack[-1].with_(asking=None)
+            return {"stack": turn.stack, "frames_started": turn.counter, "outbox": turn.lines, "trace": turn.events}
         turn.answers = {c.slot: c.value for c in commands if isinstance(c, SetSlot)}
         for command in commands:
             if isinstance(command, CancelProcess):
@@ -354,3 +364,9 @@ def _volunteered_again(frame: Frame, slot: str, value: JsonValue) -> bool:
     earlier = frame.mentions.get(slot)
     return (isinstance(value, str) and isinstance(earlier, str) and earlier != value and slot not in frame.slots
             and (frame.asking is None or frame.asking.slot != slot))
+
+
+def _names_a_choice(text: str, choices: list) -> bool:
+    """"I can wait for it" to "a refund, or wait for the restock?" names a choice: an answer, not a hesitation."""
+    lowered = text.lower()
+    return any(alias_in(str(word), lowered) for c in choices for word in (c.value, *c.aliases))

@@ -248,6 +248,24 @@ def read_reply(text: str, details: str | None = None) -> Reading:
 
 INTERJECTIONS = frozenset({"no", "nope", "nah", "naw"})
 
+# Hedges that hold an answer back (not "first", "if", "but": those begin one), and the words that may stand
+# around them when that is all the reply says ("hmm, not sure yet... let me think").
+HESITATION = frozenset({"wait", "hold", "hang", "moment", "sec", "minute", "think", "later", "maybe", "perhaps", "hmm",
+                        "hm", "um", "umm", "uh", "er", "erm", "idk", "dunno", "unsure", "not_sure", "not_yet",
+                        "let_me"})
+HESITATION_FILLER = frozenset({"yet", "still", "decide", "deciding", "thinking", "considering", "bit", "while", "few",
+                               "over", "about", "give", "gimme", "need", "figure", "out", "what", "which", "want",
+                               "one", "ones", "options", "option"})
+
+
+def hesitates_only(text: str) -> bool:
+    """Does the reply only hold the answer back ("hmm, not sure yet... let me think"), saying nothing else? Then
+    it is no failed answer: the question waits."""
+    words = _words(_normalise(text))
+    return bool(words) and any(w in HESITATION for w in words) \
+        and not any(w not in HESITATION and (w in ASSENT - FILLER or _negator(w)) for w in words) \
+        and all(w in HESITATION or w in FILLER or w in HESITATION_FILLER for w in words)
+
 
 EXCLUDED_THING = frozenset({"the", "my", "that", "this", "those", "these", "a", "an", "your", "item", "order", "both"})
 

@@ -12,6 +12,7 @@ TEMPLATES = {
     "not_understood_in_process": "Sorry, I didn't quite get that.",
     "how_can_i_help": "What can I help you with today?",
     "chitchat": "Happy to help! What can I do for you?",
+    "take_your_time": "Sure, take your time.",
     "out_of_scope": "I'm sorry, that's not something I can do here: I can help with orders, returns, "
                     "exchanges, your address and our products.",
     "other_customer": "I'm sorry, I can only help with the account of the customer I'm speaking with, so I "
