@@ -92,6 +92,9 @@ HEAD_WORDS = 12
 WISH_FRAME = re.compile(r"^\W*(?:(?:oh|um+|well|so|ok(?:ay)?|actually|no|thanks?|thank you)\W+)*"
                         r"(?:i'?d|i would|i'?ll|i will|i|we'?d|we)\s+(?:much\s+|really\s+)?"
                         r"(?:rather|prefer(?:\s+to)?|like to|want to|wanna|need to)\s+(?:just\s+)?", re.I)
+# A wish said after what it is about ("so I've got an espresso machine I need to send back"): read from "I need to"
+WISH_INSIDE = re.compile(r"\b(?:i'?d|i would|i|we'?d|we)\s+(?:really\s+|just\s+)?(?:need|want|have|got|gotta|"
+                         r"wanna|like|would like)\s+(?:to\s+)?(?=\w)", re.I)
 # "order W9962383 with the keyboard and tea kettle": items that describe the order, not a choice of them
 ORDER_WITH = re.compile(r"\b(?:order|one)\b[^.;!?]{0,20}?\b(?:with|containing|that has|that had)\b", re.I)
 MODIFIER = re.compile(r"\s*(?:with|without|in|for|of|at|on|from|and|or|plus)\b", re.I)
@@ -429,7 +432,8 @@ class LocalUnderstander:
         # full refund": examples of answers start "I'd rather ..." too, and blur the request)
         actions = [WISH_FRAME.sub("", p) for p in phrases if WISH_FRAME.match(p)]
         actions = [a for a in actions if len(a.split()) >= 3]
-        for part in dict.fromkeys((clause, " ".join(clause.split()[:HEAD_WORDS]), *phrases, *actions)):
+        inner = [p[m.start():] for p in phrases for m in [WISH_INSIDE.search(p)] if m and m.start() > 0]
+        for part in dict.fromkeys((clause, " ".join(clause.split()[:HEAD_WORDS]), *phrases, *actions, *inner)):
             ranking = dict((ranker or self.classifier).rank(part))
             for name in ITEM_CHANGES:
                 ranking[name] = sum(ranking.get(n, 0.0) for n in ITEM_CHANGES) if ranking.get(name) == max(
