@@ -219,7 +219,8 @@ class LocalUnderstander:
                 return Understanding(commands=[CancelProcess()], confidence=round(float(confidence), 3))
             if answers and firm and not typed and question is not None and question.kind == "payment_method":
                 answers = []  # "no, stainless steel, not glass" at the payment question corrects; it names no method
-            commands += answers + firm + self._same_for_others(question, text, active, answers)
+            others = self._same_for_others(question, text, active, answers, firm)
+            commands += answers + firm + others
             if not answers and identity and not request.customer_identified and active is None:
                 # "hi, it's jane@example.com": identification is a process of its own
                 commands.append(StartProcess(process="identify_customer",
@@ -323,19 +324,35 @@ class LocalUnderstander:
                    if slot.kind in ("payment_method", "address"))
 
     def _same_for_others(self, question: ActiveQuestion | None, text: str, active: str | None,
-                         answers: list[SetSlot]) -> list[Command]:
+                         answers: list[SetSlot], firm: list[SetSlot]) -> list[Command]:
         """"W7866392 and W3313742" to "which order would you like to cancel?": the first answers, and the same
-        request follows for each other order listed with it (with what else the text says for it)."""
+        request follows for each other order named (with what else the text says for it). Orders listed together
+        share what follows the list; orders said each with its own words ("W3746173 - no longer needed. And
+        W1416704, that one I ordered by mistake.") each get their own part of the text, the first one too (`firm`,
+        the values volunteered with the answer, are narrowed to its part)."""
         if question is None or question.kind != "order_id" or question.multiple or active not in self.requests:
             return []
-        listed = ID_LIST.search(ANOTHER_ORDERS_ADDRESS.sub(" ", text))
+        plain = ANOTHER_ORDERS_ADDRESS.sub(" ", text)  # an order that only lends its address is not one of them
         offered = {str(c.value) for c in question.choices}
-        orders = [o for o in x.order_ids(listed.group())] if listed else []
+        at = sorted((m.start(), f"#W{next(g for g in m.groups() if g)}") for m in x.ORDER_ID.finditer(plain))
+        orders = list(dict.fromkeys(o for _, o in at))
         answered = next((a.value for a in answers if a.slot == question.slot), None)
         if len(orders) < 2 or not set(orders) <= offered or answered not in orders:
             return []
-        rest = [s for s in self._slots(self.requests[active], text) if s.name != "order_id"]
-        return [StartProcess(process=active, slots=[SlotValue(name="order_id", value=o), *rest])
+        listed = ID_LIST.search(plain)
+        if listed is not None and set(x.order_ids(listed.group())) == set(orders):
+            parts = {o: text for o in orders}
+        else:
+            starts = {o: next(p for p, found in at if found == o) for o in orders}
+            bounds = sorted(starts.values()) + [len(plain)]
+            parts = {o: plain[(0 if starts[o] == bounds[0] else starts[o]):bounds[bounds.index(starts[o]) + 1]]
+                     for o in orders}
+            for k, value in enumerate(firm):
+                if value.value == text:
+                    firm[k] = value.model_copy(update={"value": parts[str(answered)]})
+        return [StartProcess(process=active, slots=[SlotValue(name="order_id", value=o),
+                                                    *[s for s in self._slots(self.requests[active], parts[o])
+                                                      if s.name != "order_id"]])
                 for o in orders if o != answered]
 
     def _asks_besides(self, question: ActiveQuestion, text: str, name: str) -> bool:
