@@ -186,7 +186,7 @@ class LocalUnderstander:
             # that says more ("no, I want to change the address instead") also asks for something.
             requests = []
         requests = [r for r in requests if (asks and self.requests[r[0]].question)
-                    or not self._continues(active, r[0], r[2])]
+                    or not self._continues(active, r[0], r[2], question)]
         commands: list[Command] = []
         for name, _, chunk in requests:
             slots = self._slots(self.requests[name], chunk)
@@ -310,12 +310,15 @@ class LocalUnderstander:
             return [Clarify(options=[best, runner_up[0]])]
         return [StartProcess(process=best, slots=self._slots(self.requests[best], text))]
 
-    def _continues(self, active: str | None, name: str, text: str) -> bool:
+    def _continues(self, active: str | None, name: str, text: str, question: ActiveQuestion | None = None) -> bool:
         """Is what looks like a new request really more of the active one? "I'd like size S" while
-        exchanging; "use my PayPal" or a new address for a process that has that slot."""
+        exchanging; "use my PayPal" or a new address for a process that has that slot; "no, the reason is wrong"
+        at its confirmation (about what was proposed, not a problem with an order)."""
         spec = self.requests.get(active or "")
         if spec is None:
             return False
+        if name == COMPLAINT and question is not None and question.slot == "confirmed":
+            return True
         if {active, name} <= ITEM_CHANGES:
             return True
         if name == COMPLAINT and active in ITEM_CHANGES:
