@@ -59,6 +59,7 @@ FILLER = frozenset({
     "us", "go", "ahead", "do", "done", "yes", "sure", "ok", "hi", "hey", "plan", "my", "can",
     "more", "all's", "alls", "set", "ready", "fine", "as", "said", "listed", "described", "above", "shown",
     "only", "those", "these", "both",  # "yes, that's the only one", "just those": no more than what was listed
+    "nice", "wow", "yay", "phew",  # "oh nice, yes please go ahead": a reaction around the yes, never one alone
 })
 # Words that restate the change being confirmed: allowed in a yes only when the listed details hold them
 # ("yes, cancel it" for a cancellation; "yes, change the address" at a payment confirmation is not a yes).
