@@ -95,6 +95,13 @@ WISH_FRAME = re.compile(r"^\W*(?:(?:oh|um+|well|so|ok(?:ay)?|actually|no|thanks?
 # A wish said after what it is about ("so I've got an espresso machine I need to send back"): read from "I need to"
 WISH_INSIDE = re.compile(r"\b(?:i'?d|i would|i|we'?d|we)\s+(?:really\s+|just\s+)?(?:need|want|have|got|gotta|"
                          r"wanna|like|would like)\s+(?:to\s+)?(?=\w)", re.I)
+# What of a pending order can be changed, as the customer names it, and the process that changes it. Two of them
+# joined ("the shipping address and some of the items") are two requests, in the order said.
+FACET = r"(?:shipping\s+|delivery\s+)?address|items?|payment(?:\s+method)?"
+FACETS_JOINED = re.compile(rf"\b({FACET})\s*(?:,\s*(?:and\s+)?|and\s+|&\s*|as well as\s+)(?:also\s+)?"
+                           rf"(?:the\s+|my\s+|some\s+of\s+the\s+|a\s+few\s+of\s+the\s+)?({FACET})\b", re.I)
+FACET_PROCESS = {"address": "change_order_address", "item": "change_order_items", "payment": "change_order_payment"}
+CHANGES = frozenset({"change_order", *FACET_PROCESS.values()})
 # "order W9962383 with the keyboard and tea kettle": items that describe the order, not a choice of them
 ORDER_WITH = re.compile(r"\b(?:order|one)\b[^.;!?]{0,20}?\b(?:with|containing|that has|that had)\b", re.I)
 MODIFIER = re.compile(r"\s*(?:with|without|in|for|of|at|on|from|and|or|plus)\b", re.I)
@@ -426,7 +433,19 @@ class LocalUnderstander:
             name, confidence = (ranker or self.classifier).rank(text)[0]
             if name in self.requests and confidence >= REQUEST_CONFIDENCE:
                 found.append((name, confidence, text))
+        found = [split for request in found for split in self._facets(request)]
         return [r for r in found if r[0] != active and not (identified_in_text and r[0] == "identify_customer")]
+
+    def _facets(self, request: tuple[str, float, str]) -> list[tuple[str, float, str]]:
+        """A change of an order that names two things to change ("the shipping address and some of the items") is
+        a change of each, in the order said."""
+        name, confidence, chunk = request
+        joined = FACETS_JOINED.search(chunk) if name in CHANGES else None
+        if joined is None:
+            return [request]
+        names = [FACET_PROCESS[next(k for k in FACET_PROCESS if k in g.lower())] for g in joined.groups()]
+        names = [n for n in dict.fromkeys(names) if n in self.requests]
+        return [(n, confidence, chunk) for n in names] if len(names) > 1 else [request]
 
     @staticmethod
     def _clauses(text: str) -> list[str]:
