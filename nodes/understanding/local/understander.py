@@ -102,6 +102,9 @@ FACETS_JOINED = re.compile(rf"\b({FACET})\s*(?:,\s*(?:and\s+)?|and\s+|&\s*|as we
                            rf"(?:the\s+|my\s+|some\s+of\s+the\s+|a\s+few\s+of\s+the\s+)?({FACET})\b", re.I)
 FACET_PROCESS = {"address": "change_order_address", "item": "change_order_items", "payment": "change_order_payment"}
 CHANGES = frozenset({"change_order", *FACET_PROCESS.values()})
+# "..., and swap a smart watch on another": the same kind of request, for another order: a request of its own
+ANOTHER_ORDER = re.compile(r"\b(?:on|from|in|for|with)\s+(?:an)?other(?:\s+(?:one|order))?\b|\bdifferent order\b|"
+                           r"\bseparate order\b|\b(?:my|the)\s+other order\b|\banother order\b", re.I)
 # "order W9962383 with the keyboard and tea kettle": items that describe the order, not a choice of them
 ORDER_WITH = re.compile(r"\b(?:order|one)\b[^.;!?]{0,20}?\b(?:with|containing|that has|that had)\b", re.I)
 MODIFIER = re.compile(r"\s*(?:with|without|in|for|of|at|on|from|and|or|plus)\b", re.I)
@@ -406,7 +409,8 @@ class LocalUnderstander:
         text = without_declined(text)  # "please don't cancel anything" asks for no cancellation
         for clause in [c for c in self._clauses(text) if c and c.strip(" ,.!?;")]:
             name, confidence = self._request_in(clause, active is None, ranker)
-            if found and name in self.requests and self._detail_of(found[-1][0], name, clause) \
+            another = bool(ANOTHER_ORDER.search(clause))
+            if found and name in self.requests and self._detail_of(found[-1][0], name, clause) and not another \
                     and not (self.requests[name].question and QUESTION.search(clause)):
                 # "… please use the credit card for any difference": a detail of it; but "how much is on the gift
                 # card?" after "I wanted to pay with my gift card" asks its own question
@@ -415,10 +419,16 @@ class LocalUnderstander:
             # of a word or two ("um what?", "really?") says the customer is puzzled, it asks for nothing.
             if QUESTION.search(clause) and len(re.findall(r"\w+", clause)) < 3 and not x.order_ids(clause):
                 name, confidence = "", 0.0
-            floor = QUESTION_REQUEST if QUESTION.search(clause) else REQUEST_CONFIDENCE
+            # ... and "..., and swap the yoga mat on another" after a request says it is one more, for another order
+            floor = QUESTION_REQUEST if QUESTION.search(clause) or (another and found) else REQUEST_CONFIDENCE
             if name in self.requests and confidence >= floor:
-                if found and found[-1][0] == name:
+                if found and found[-1][0] == name and not another:
                     found[-1] = (name, max(confidence, found[-1][1]), f"{found[-1][2]} {clause}")
+                elif not found and before and not self.requests[name].question and another \
+                        and self._same_kind(self._request_in(" ".join(before), active is None, ranker)[0], name):
+                    # "I want to change the water bottle on one of my orders, and swap the yoga mat on another": what
+                    # was said before is the same kind of request, for the first order
+                    found += [(name, confidence, " ".join(before)), (name, confidence, clause)]
                 elif not found and before and not self.requests[name].question:
                     # what was said before the first request is about it ("in order #W… there's a silver kettle.
                     # could I get it in black instead?")
@@ -435,6 +445,10 @@ class LocalUnderstander:
                 found.append((name, confidence, text))
         found = [split for request in found for split in self._facets(request)]
         return [r for r in found if r[0] != active and not (identified_in_text and r[0] == "identify_customer")]
+
+    @staticmethod
+    def _same_kind(one: str, other: str) -> bool:
+        return one == other or {one, other} <= ITEM_CHANGES
 
     def _facets(self, request: tuple[str, float, str]) -> list[tuple[str, float, str]]:
         """A change of an order that names two things to change ("the shipping address and some of the items") is
