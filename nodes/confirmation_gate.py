@@ -221,6 +221,15 @@ def read_reply(text: str, details: str | None = None) -> Reading:
         return Reading("unclear", "exclusion", assent=True)
     polar = [w for w in words if _negator(w) or w in ASSENT]
     negative = [w for w in polar if _negator(w)]
+    if "?" in text and text.rsplit("?", 1)[1].strip(" .!,;"):
+        # "it goes back on the gift card? ok, that's fine. yes please go ahead": asked, then decided; a plain yes
+        # after the last question is the answer (a question after the yes still never is one). Not when the
+        # question asks for something else ("can you do it without the backpack? yes"): the yes may be to that.
+        asked, decided = text.rsplit("?", 1)
+        after = read_reply(decided, details)
+        if after.is_yes and not any((w in HEDGE and w not in THINKING_ALOUD) or _negator(w) or w in MODIFYING
+                                    for w in _words(_normalise(asked))):
+            return after
     if "?" in normalised or words[0] in QUESTION_OPENERS:
         # A question is never an answer ("yes?", "can you confirm the amount"), unless it only
         # refuses ("no? no.") — then nothing changes either way.
@@ -248,6 +257,10 @@ def read_reply(text: str, details: str | None = None) -> Reading:
 
 
 INTERJECTIONS = frozenset({"no", "nope", "nah", "naw"})
+THINKING_ALOUD = frozenset({"hmm", "hm", "um", "umm", "uh", "er", "erm"})
+# Words by which a question asks for another change than the one listed ("without the backpack", "also the lamp")
+MODIFYING = frozenset({"without", "only", "just", "change", "swap", "switch", "add", "remove", "also", "too", "plus",
+                       "other", "another", "different", "more", "less", "keep", "drop", "exclude", "replace"})
 
 # Hedges that hold an answer back (not "first", "if", "but": those begin one), and the words that may stand
 # around them when that is all the reply says ("hmm, not sure yet... let me think").
