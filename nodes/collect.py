@@ -75,8 +75,11 @@ def collect(spec: ProcessSpec, slot_name: str, step: str, needs: str | None = No
                 attempts = frame.attempts.get(slot_name, 0) + 1
                 frame = frame.with_(attempts={**frame.attempts, slot_name: attempts})
                 didnt = f"didnt_catch_{slot_name}" if f"didnt_catch_{slot_name}" in spec.templates else "didnt_catch"
-                lines.append(say(spec, frame, state, "refused", reason=reason) if reason
-                             else say(spec, frame, state, didnt))
+                if reason and isinstance(resolution, Rejected) and not resolution.refusal:
+                    lines.append(say(spec, frame, state, "still_needed", reason=reason[:1].upper() + reason[1:]))
+                else:
+                    lines.append(say(spec, frame, state, "refused", reason=reason) if reason
+                                 else say(spec, frame, state, didnt))
                 events.append(TraceEvent(event="refused", process=spec.name, slot=slot_name, detail=reason))
                 if attempts >= MAX_ATTEMPTS and slot_name not in frame.slots:
                     lines.append(say(spec, frame, state, "too_many_attempts"))

@@ -32,6 +32,9 @@ class Rejected:
     `hold`: keep what they said, to be read together with their next answer ("… or say both")."""
     reason: str
     hold: bool = False
+    # False: nothing said was wrong, something is still missing ("I still need the new options for the T-Shirt"):
+    # said as what is needed, never as "I'm sorry, I can't do that"
+    refusal: bool = True
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ COMMON_TEMPLATES = {
     "too_many_attempts": "That still doesn't work, I'm afraid.",
     "didnt_catch": "Sorry, I didn't catch that.",
     "ambiguous": "More than one fits what you said: {among}.",
+    "still_needed": "{reason}.",
     # A slot's value worked out from what the customer described ("the order with the camera"): say which
     # one it is, without the "only one fits" reason of an assumed value (`assumed_<slot>`).
     "found_order_id": "That's order {order_id}, so I'm looking at that one.",

@@ -264,7 +264,7 @@ def pick_items(order: Order, mention: JsonValue, elsewhere: Iterable[Order] = ()
     if unclear:
         same = [item_label(it) for it in order.items if it.name in unclear]
         return Rejected(f"your order has more than one {listing(sorted(set(unclear)))} ({'; '.join(same)}); "
-                        "tell me which one, or say both", hold=True)
+                        "tell me which one, or say both", hold=True, refusal=False)
     return Resolved(chosen) if chosen else Unrecognised()
 
 
@@ -787,7 +787,8 @@ def pick_variants(order: Order, item_ids: list[str], products: dict[str, Product
     if missing:
         if not changes:
             return Unrecognised()
-        return Rejected(f"I still need the new options for the {listing(list(dict.fromkeys(missing)))}", hold=True)
+        return Rejected(f"I still need the new options for the {listing(list(dict.fromkeys(missing)))}", hold=True,
+                        refusal=False)
     return Resolved(changes)
 
 
