@@ -111,9 +111,10 @@ class _Turn:
             # answered first, in this turn; the request then asks what it needs.
             frame = self.new(command.process, "interrupting")
             self.stack.append(frame)
-        elif self.started:  # a further request in the same message waits below the first one
+        elif self.started:  # a further request in the same message waits below the ones before it, in order
             frame = self.new(command.process, "queued")
-            index = next(i for i, f in enumerate(self.stack) if f.frame_id == self.started[0].frame_id)
+            started = {f.frame_id for f in self.started}
+            index = min(i for i, f in enumerate(self.stack) if f.frame_id in started)
             self.stack.insert(index, frame)
         else:
             self.drop_patterns()
@@ -124,6 +125,22 @@ class _Turn:
         self.events.append(TraceEvent(event="started", process=command.process))
         for slot in command.slots:
             self.set_slot(slot.name, slot.value, prefer=frame.frame_id)
+
+    def item_change_last(self) -> None:
+        """Changing a pending order's items is final (policy: the order can't be changed or cancelled afterwards),
+        so asked along with other requests in one message ("all three: address, payment, items") it runs last."""
+        if len(self.started) < 2:
+            return
+        ids = {f.frame_id for f in self.started}
+        final = [f for f in self.stack if f.frame_id in ids and f.process == ITEM_CHANGE]
+        if not final or final[0].frame_id == self.started[-1].frame_id:
+            return
+        lowest = min(i for i, f in enumerate(self.stack) if f.frame_id in ids)
+        self.stack.remove(final[0])
+        self.stack.insert(lowest, final[0].with_(kind="queued"))
+        rest = [f for f in self.stack if f.frame_id in ids]
+        top = rest[-1]  # the one that now runs first takes the kind the first one had
+        self.stack[self.stack.index(top)] = top.with_(kind=final[0].kind)
 
     @staticmethod
     def _for_another(frame: Frame, command: StartProcess, answered: JsonValue) -> bool:
@@ -314,6 +331,7 @@ def make_apply(catalogue: Catalogue):
         for command in commands:
             if isinstance(command, StartProcess):
                 turn.start(command)
+        turn.item_change_last()
         turn.identify_first()
         slot_values = [c for c in commands if isinstance(c, SetSlot)]
         changes = [c for c in slot_values if c.slot != "confirmed"]
@@ -357,6 +375,9 @@ def make_apply(catalogue: Catalogue):
 def _last_text(state: ConversationState) -> str:
     messages = state.get("messages") or []
     return str(messages[-1].content)[:500] if messages else ""
+
+
+ITEM_CHANGE = "change_order_items"
 
 
 def _volunteered_again(frame: Frame, slot: str, value: JsonValue) -> bool:

@@ -57,8 +57,9 @@ def make_settle(catalogue: Catalogue):
                 continue
             below = stack[-1]
             # A question asked mid-process was answered: the process just asks its question again, below.
-            if finished.kind == "interrupting" and not is_pattern(below) and not is_question(finished) \
-                    and not state.get("handed_off"):
+            # (A request asked in the same message as the finished one, queued below it, just goes on.)
+            if finished.kind == "interrupting" and below.kind != "queued" and not is_pattern(below) \
+                    and not is_question(finished) and not state.get("handed_off"):
                 counter += 1
                 stack.append(Frame(frame_id=f"{counter}-continue_interrupted", process="continue_interrupted",
                                    kind="pattern", summary=below.summary,

@@ -30,7 +30,10 @@ ANOTHER = re.compile(r"\b(both|two|another|other one|second one|the other)\b", r
 BOTH_WORDS = re.compile(r"\b(both|two of|2 of|two \w+s|each)\b", re.I)
 # "exactly the same", "a fresh one of the same kind", "just like what I picked": the same variant again (an
 # exchange or item change may give the very variant the customer has, when it is available).
-SAME_WORDS = re.compile(r"\b(same|identical|replacement|(?:new|fresh) one|no changes?|as it is|unchanged|"
+# ("the same address as my other order", "same reason", "same card" are the same something else, not the same item)
+SAME_WORDS = re.compile(r"\b(same(?!\s+(?:shipping\s+|delivery\s+)?(?:address|reason|order|card|payment|method|"
+                        r"day|time|as\s+(?:my\s+)?(?:other\s+)?order))|identical|replacement|(?:new|fresh) one|"
+                        r"no changes?|as it is|unchanged|"
                         r"like (?:what|the one|the ones) i (?:have|had|got|picked|ordered|chose)|like mine|"
                         r"what i (?:have|had|got) now)\b", re.I)
 ITEM_ID = re.compile(r"\b\d{10}\b")

@@ -34,7 +34,7 @@ from ....state.commands import (
 )
 from ...catalogue import Catalogue
 from ...confirmation_gate import read_reply
-from ...matching import ANOTHER_ORDERS_ADDRESS
+from ...matching import ANOTHER_ORDERS_ADDRESS, alias_in
 from ...process_spec import ProcessSpec
 from ..base import ActiveQuestion, UnderstandingRequest
 from . import extractors as x
@@ -92,6 +92,9 @@ HEAD_WORDS = 12
 WISH_FRAME = re.compile(r"^\W*(?:(?:oh|um+|well|so|ok(?:ay)?|actually|no|thanks?|thank you)\W+)*"
                         r"(?:i'?d|i would|i'?ll|i will|i|we'?d|we)\s+(?:much\s+|really\s+)?"
                         r"(?:rather|prefer(?:\s+to)?|like to|want to|wanna|need to)\s+(?:just\s+)?", re.I)
+# "all three", "all of them", "everything" at a question offering processes
+EVERY_CHOICE = re.compile(r"\b(?:all\s+(?:three|3|of\s+(?:them|those|these|it))|all\s+(?:of\s+)?the\s+above|"
+                          r"everything|each\s+of\s+them)\b", re.I)
 # A wish said after what it is about ("so I've got an espresso machine I need to send back"): read from "I need to"
 WISH_INSIDE = re.compile(r"\b(?:i'?d|i would|i|we'?d|we)\s+(?:really\s+|just\s+)?(?:need|want|have|got|gotta|"
                          r"wanna|like|would like)\s+(?:to\s+)?(?=\w)", re.I)
@@ -515,6 +518,16 @@ class LocalUnderstander:
                    if slot.kind in ("payment_method", "address"))
 
     def _pick_process(self, text: str, question: ActiveQuestion, ranking, identity: list[SetSlot]) -> Understanding:
+        if EVERY_CHOICE.search(text):
+            # "all three actually. first the address": each of them, those named in the order said, then the rest
+            lowered = text.lower()
+            named = sorted((at, c) for c in question.choices
+                           for at in [min((lowered.find(str(a).lower()) for a in c.aliases
+                                           if alias_in(str(a), lowered)), default=-1)] if at >= 0)
+            ordered = [c for _, c in named] + [c for c in question.choices if c not in [c for _, c in named]]
+            starts = [StartProcess(process=str(c.value), slots=self._slots(self.requests[str(c.value)], text))
+                      for c in ordered if str(c.value) in self.requests]
+            return Understanding(commands=[*starts, *identity])
         picked = x.choice(text, question.choices, multiple=True)
         if len(picked) > 1 and not x.choice(text, question.choices):
             # The words fit several ("it's not what I expected": return or exchange): ask which.
