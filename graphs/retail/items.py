@@ -256,8 +256,10 @@ def pick_items(order: Order, mention: JsonValue, elsewhere: Iterable[Order] = ()
     if not chosen:  # a fresh choice, perhaps in two goes: "the t-shirt" … "both"
         texts = [" ".join(texts)] if texts else []
     for text in texts:
-        if chosen and INSTEAD.search(text):
-            new_part, old_part = INSTEAD.split(text, maxsplit=1)
+        if chosen and INSTEAD.search(text) and _named(order, _instead_of(text)[1], [], [], among=chosen):
+            # "the backpack instead of the t-shirt": what follows "instead of", to the end of its sentence, is
+            # replaced ("white with AA batteries instead of rechargeable. and the espresso machine" replaces no item)
+            new_part, old_part = _instead_of(text)
             chosen = _remove(chosen, _named(order, old_part, [], unclear, among=chosen))
             chosen += _named(order, new_part, chosen, unclear)
         else:
@@ -269,6 +271,14 @@ def pick_items(order: Order, mention: JsonValue, elsewhere: Iterable[Order] = ()
         return Rejected(f"your order has more than one {listing(sorted(set(unclear)))} ({'; '.join(same)}); "
                         "tell me which one, or say both", hold=True, refusal=False)
     return Resolved(chosen) if chosen else Unrecognised()
+
+
+def _instead_of(text: str) -> tuple[str, str]:
+    """The text without what "instead of" governs, and what it governs (to the end of its sentence)."""
+    before, after = INSTEAD.split(text, maxsplit=1)
+    end = re.search(r"[.;!?]", after)
+    governed = after[:end.start()] if end else after
+    return f"{before} {after[len(governed):]}", governed
 
 
 def _choose(order: Order, text: str, chosen: list[str], unclear: list[str]) -> list[str]:
