@@ -35,6 +35,7 @@ from .catalogue import Catalogue
 from .confirmation_gate import hesitates_only, read_reply, settled_answer
 from .conversation_lines import TEMPLATES
 from .matching import alias_in
+from .understanding.local.extractors import order_ids
 from .yes_no import as_bool
 
 IDENTITY_SLOTS = ("email", "first_name", "last_name", "zip")
@@ -103,8 +104,9 @@ class _Turn:
             return
         if self.resume_paused(command):
             return
+        offered_by = None
         if top is not None and top.asking is not None and top.asking.kind == "process":
-            self.stack.pop()  # a question offering processes gives way to the one chosen
+            offered_by = self.stack.pop()  # a question offering processes gives way to the one chosen
         if self.started and entry.spec.question and not any(self.catalogue.spec(f.process).question
                                                              for f in self.started):
             # A question asked along with a request ("I wanted to pay with my gift card. how much is on it?") is
@@ -125,6 +127,23 @@ class _Turn:
         self.events.append(TraceEvent(event="started", process=command.process))
         for slot in command.slots:
             self.set_slot(slot.name, slot.value, prefer=frame.frame_id)
+        if entry.spec.slots and entry.spec.slots[0].kind == "process":
+            # a question offering processes keeps the words that asked for it, for the process chosen
+            self.replace(frame, self.frame(frame.frame_id).with_(slots={SAID: self.text}))
+        elif offered_by is not None:
+            self.carry_order(offered_by, command, frame.frame_id)
+
+    def carry_order(self, offered_by: Frame, command: StartProcess, frame_id: str) -> None:
+        """"I'd like to change an order I placed - it's #W8073920" … "the hiking boots": the order named with the
+        first request is the chosen process's order, unless the answer names another."""
+        said = str(offered_by.slots.get(SAID) or "")
+        named = [s for s in command.slots if s.name == "order_id" and order_ids(str(s.value))]
+        spec = self.catalogue.spec(command.process)
+        if order_ids(said) and not named and any(s.name == "order_id" for s in spec.slots):
+            self.set_slot("order_id", order_ids(said)[0], prefer=frame_id)
+
+    def frame(self, frame_id: str) -> Frame:
+        return next(f for f in self.stack if f.frame_id == frame_id)
 
     def item_change_last(self) -> None:
         """Changing a pending order's items is final (policy: the order can't be changed or cancelled afterwards),
@@ -378,6 +397,7 @@ def _last_text(state: ConversationState) -> str:
 
 
 ITEM_CHANGE = "change_order_items"
+SAID = "said"  # a process-choice frame's record of the words that asked for it
 
 
 def _volunteered_again(frame: Frame, slot: str, value: JsonValue) -> bool:
