@@ -41,11 +41,12 @@ from . import extractors as x
 from .classifier import classifier_for, normalise
 from .intents import CANCEL, CHITCHAT, GOODBYE, INFORM, META_EXAMPLES, OTHER_CUSTOMER, OUT_OF_SCOPE
 from .negation import declined_actions, declines_whole, without_declined
-from .question_ranker import QUESTION_CONFIDENCE, QuestionAwareRanker, Ranker
+from .question_ranker import QUESTION_CONFIDENCE, QuestionAwareRanker, Ranker, asks_for_figure
 
 REQUEST_CONFIDENCE = 0.4      # a clause is a request for a process
 GOODBYE_CLEAR = 0.75          # a goodbye said along with an answer to a yes/no question ("no thanks, bye")
 QUESTION_REQUEST = 0.33       # … or, asked as a question, a request to know something
+FIGURE_REQUEST = 0.2          # … or, asked for a figure ("how much …"), one of the question processes
 DIGRESSION_CONFIDENCE = 0.6   # a request overrides an answer to the pending question
 QUESTION_DIGRESSION = 0.45    # … more easily when it is itself a question ("do you have it in black?")
 QUESTION = re.compile(r"\?\s*$"
@@ -53,7 +54,7 @@ QUESTION = re.compile(r"\?\s*$"
                       re.I)
 # A question process ("what's my balance?") interrupts a pending question only when the customer asks it as one.
 ASKING = re.compile(rf"{QUESTION.pattern}|^\s*(?:please\s+)?(?:tell|show|list|give|remind)\s+me\b|"
-                    r"\b(?:like|want|need) to know\b", re.I)
+                    r"\b(?:like|want|need) to know\b|\b(?:i'?m|i am|i was)\s+(?:just\s+|only\s+)?asking\b", re.I)
 CLARIFY_MARGIN = 0.12         # two processes closer than this: ask which
 MEANING_KINDS = {"order_id", "product"}  # choices that are things, picked by meaning too ("the coffee machine one")
 TEXT_KINDS = {"items", "item_changes", "payment_method", "address", "product", "text", "choice", "reason"}
@@ -181,7 +182,7 @@ class LocalUnderstander:
         asks = elsewhere and best in self.requests and self.requests[best].question and bool(QUESTION.search(text))
         # ... or one of its sentences asks it ("the credit card is fine. oh, and could you give me the tracking
         # number for my other order?"): the rest of the message may still answer the pending question
-        asks = asks or (question is not None and any(self.requests[n].question and QUESTION.search(chunk)
+        asks = asks or (question is not None and any(self.requests[n].question and ASKING.search(chunk)
                                                      for n, _, chunk in requests))
         answers = []
         if question is not None and (typed or not elsewhere) and not asks:
@@ -424,6 +425,8 @@ class LocalUnderstander:
                 name, confidence = "", 0.0
             # ... and "..., and swap the yoga mat on another" after a request says it is one more, for another order
             floor = QUESTION_REQUEST if QUESTION.search(clause) or (another and found) else REQUEST_CONFIDENCE
+            if name in self.questions and asks_for_figure(clause):
+                floor = FIGURE_REQUEST  # "how much is left on it now?": asked for a figure, only a question tells
             if name in self.requests and confidence >= floor:
                 if found and found[-1][0] == name and not another:
                     found[-1] = (name, max(confidence, found[-1][1]), f"{found[-1][2]} {clause}")
