@@ -337,6 +337,8 @@ SPEC = ProcessSpec(
         "what do the kettle and the lamp cost together", "what's the total for those orders",
         "what did my orders cost altogether", "how much will i get back", "what will my refund be",
         "what would the exchange cost me", "what's the difference",
+        "the refund goes back to the gift card, right", "the money goes back to my card right",
+        "will the refund go to my paypal", "where does the money go", "does the refund go to the original card",
     ),
     slots=(
         SlotSpec("order_id", "order_id", "the order the amount is about, e.g. #W1234567", ask="ask_order",
