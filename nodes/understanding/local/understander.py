@@ -101,9 +101,10 @@ WISH_INSIDE = re.compile(r"\b(?:i'?d|i would|i|we'?d|we)\s+(?:really\s+|just\s+)
                          r"wanna|like|would like)\s+(?:to\s+)?(?=\w)", re.I)
 # What of a pending order can be changed, as the customer names it, and the process that changes it. Two of them
 # joined ("the shipping address and some of the items") are two requests, in the order said.
-FACET = r"(?:shipping\s+|delivery\s+)?address|items?|payment(?:\s+method)?"
+FACET = r"(?:shipping\s+|delivery\s+)?address(?:es)?|items?(?:\s+options?)?|payments?(?:\s+methods?)?"
 FACETS_JOINED = re.compile(rf"\b({FACET})\s*(?:,\s*(?:and\s+)?|and\s+|&\s*|as well as\s+)(?:also\s+)?"
-                           rf"(?:the\s+|my\s+|some\s+of\s+the\s+|a\s+few\s+of\s+the\s+)?({FACET})\b", re.I)
+                           rf"(?:the\s+|my\s+|some\s+(?:of\s+the\s+)?|a\s+(?:few|couple)\s+(?:of\s+)?(?:the\s+)?)?"
+                           rf"({FACET})\b", re.I)
 FACET_PROCESS = {"address": "change_order_address", "item": "change_order_items", "payment": "change_order_payment"}
 CHANGES = frozenset({"change_order", *FACET_PROCESS.values()})
 # "..., and swap a smart watch on another": the same kind of request, for another order: a request of its own
@@ -482,7 +483,7 @@ class LocalUnderstander:
         as one request: the order's status decides which of them runs."""
         best = ("", 0.0)
         # ... and from its first phrase: "cancel order W9527030, no longer needed" asks first, then answers
-        phrases = [re.split(r"\s+because\s+", p, maxsplit=1)[0] for p in re.split(r"[,:;]", clause)]
+        phrases = [re.split(r"\s+because\s+", p, maxsplit=1)[0] for p in re.split(r"[,:;]|\s[-–—]\s", clause)]
         # "Wrong order" alone is too little to be a request; "if I cancel my order, …" supposes one, asks none
         # ... and "with a timer", "in black" modify something said before: a phrase starting so asks nothing
         phrases = [p for p in phrases if (len(p.split()) >= 3 or x.order_ids(p)) and not HYPOTHETICAL.match(p)
