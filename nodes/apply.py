@@ -344,6 +344,10 @@ def make_apply(catalogue: Catalogue):
             turn.stack[-1] = turn.stack[-1].with_(asking=None)
             return {"stack": turn.stack, "frames_started": turn.counter, "outbox": turn.lines, "trace": turn.events}
         turn.answers = {c.slot: c.value for c in commands if isinstance(c, SetSlot)}
+        # The answer to the pending question goes to the frame that asked it, even when a question asked in the same
+        # message is put on top ("W7866392. how does the refund work?": the order is the cancellation's, not the
+        # refund question's)
+        asked_by = turn.stack[-1] if turn.stack and turn.stack[-1].asking is not None else None
         for command in commands:
             if isinstance(command, CancelProcess):
                 turn.cancel()
@@ -355,7 +359,9 @@ def make_apply(catalogue: Catalogue):
         slot_values = [c for c in commands if isinstance(c, SetSlot)]
         changes = [c for c in slot_values if c.slot != "confirmed"]
         for command in changes:
-            turn.set_slot(command.slot, command.value, extend=command.extend)
+            answers = asked_by is not None and asked_by.asking is not None and command.slot == asked_by.asking.slot
+            turn.set_slot(command.slot, command.value, extend=command.extend,
+                          prefer=asked_by.frame_id if answers else None)
         for command in slot_values:
             # The yes or no is bound to the details listed: if a change in the same message ("no, just the
             # shoes") alters them, the process lists them again and asks anew.

@@ -66,8 +66,17 @@ def context_frame(state: ConversationState) -> Frame | None:
 
 
 def context_slot(state: ConversationState, slot: str):
+    """The interrupted request's value for `slot`; or, for an order, the id it was just told and has not read yet
+    ("W7866392. how does the refund work?" asks about the order being chosen)."""
     frame = context_frame(state)
-    return frame.slots.get(slot) if frame is not None else None
+    if frame is None:
+        return None
+    value = frame.slots.get(slot)
+    told = frame.mentions.get(slot)
+    if value is None and slot == "order_id" and isinstance(told, str):
+        named = order_ids_in(told)
+        return named[0] if len(named) == 1 else None
+    return value
 
 
 def order_ids_in(text: str) -> list[str]:

@@ -120,12 +120,15 @@ THAT_ORDER = re.compile(r"\b(?:that one|this one|that's the one|thats the one|th
                         r"same one)\b|\b(?:cancel|return|exchange|change|modify|send back)\s+it\b", re.I)
 
 
+ANOTHER_ORDER = re.compile(r"\b(?:an)?other\s+order\b|\bdifferent\s+order\b|\bin\s+another\b", re.I)
+
+
 def just_shown(text: str, state: ConversationState) -> str | None:
     """The order the customer points to with "it" or "that one": the one the assistant's last reply was about,
     when it named exactly one of their orders ("Order #W… is pending. Items: …" - "can you cancel it please?")."""
     customer = state.get("customer")
-    if customer is None or not THAT_ORDER.search(text):
-        return None
+    if customer is None or not THAT_ORDER.search(text) or ANOTHER_ORDER.search(text):
+        return None  # ("my smart watch in another order … change it" points away from the one just shown)
     last = next((str(m.content) for m in reversed(state.get("messages") or []) if isinstance(m, AIMessage)), "")
     shown = {f"#W{digits}" for digits in ORDER_ID.findall(last)} & set(customer.order_ids)
     return shown.pop() if len(shown) == 1 else None

@@ -93,6 +93,8 @@ HEAD_WORDS = 12
 WISH_FRAME = re.compile(r"^\W*(?:(?:oh|um+|well|so|ok(?:ay)?|actually|no|thanks?|thank you)\W+)*"
                         r"(?:i'?d|i would|i'?ll|i will|i|we'?d|we)\s+(?:much\s+|really\s+)?"
                         r"(?:rather|prefer(?:\s+to)?|like to|want to|wanna|need to)\s+(?:just\s+)?", re.I)
+# A farewell said last: the closed class of words that end a conversation
+FAREWELL = re.compile(r"\b(?:bye(?:\s*bye)?|goodbye|good\s+bye|cya|see\s+ya|see\s+you|ciao|take\s+care)\W*$", re.I)
 # "all three", "all of them", "everything" at a question offering processes
 EVERY_CHOICE = re.compile(r"\b(?:all\s+(?:three|3|of\s+(?:them|those|these|it))|all\s+(?:of\s+)?the\s+above|"
                           r"everything|each\s+of\s+them)\b", re.I)
@@ -113,7 +115,8 @@ ANOTHER_ORDER = re.compile(r"\b(?:on|from|in|for|with)\s+(?:an)?other(?:\s+(?:on
 # "order W9962383 with the keyboard and tea kettle": items that describe the order, not a choice of them
 ORDER_WITH = re.compile(r"\b(?:order|one)\b[^.;!?]{0,20}?\b(?:with|containing|that has|that had)\b", re.I)
 MODIFIER = re.compile(r"\s*(?:with|without|in|for|of|at|on|from|and|or|plus)\b", re.I)
-SENTENCES = re.compile(r"[.,;!?]\s+")  # an answer and something more: "It's #W1678523. I no longer need it."
+# an answer and something more: "It's #W1678523. I no longer need it.", "it's #W9218746 - both the vacuum and …"
+SENTENCES = re.compile(r"[.,;!?]\s+|\s[-\u2013\u2014]\s")
 
 
 class LocalUnderstander:
@@ -309,8 +312,8 @@ class LocalUnderstander:
                 request = x.EMAIL.sub("", part).strip(" ,.") or part
                 return OutOfScope(request=request[:300])
         if (question is None or question.kind != "yes_no") and \
-                any(n == GOODBYE and c >= 0.4 for n, c, _ in found):
-            return Goodbye()
+                (any(n == GOODBYE and c >= 0.4 for n, c, _ in found) or FAREWELL.search(text)):
+            return Goodbye()  # ("cool thx bye": a farewell word ends it, whatever the classifier made of the rest)
         if any(n == CHITCHAT and c >= 0.4 for n, c, _ in found):
             return ChitChat()
         return None
@@ -658,10 +661,15 @@ class LocalUnderstander:
         asked = request.question.slot if request.question else None
         if asked == "confirmed" and read_reply(text).bare:
             return found, guesses  # "ok wait, no", "yes please": an answer and nothing else, so no correction
+        # the number of the payment method just answered is not an order number ("… written down as 8041020")
+        paying = request.question is not None and request.question.kind == "payment_method"
+        answered_values = [str(a.value) for a in answers if paying and a.slot == asked]
         for slot in active.slots:
             if slot.name in answered or slot.name in IDENTITY or slot.name == asked:
                 continue
             typed = self._typed(slot.kind, text)
+            if slot.kind == "order_id" and typed and any(str(typed)[2:] in v for v in answered_values):
+                typed = None
             if typed is not None and slot.kind != "yes_no":
                 if request.filled_slots.get(slot.name) != typed:
                     found.append(SetSlot(slot=slot.name, value=typed))
