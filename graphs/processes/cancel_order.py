@@ -9,11 +9,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import JsonValue
 
-from ...nodes.process_spec import ProcessSpec, Resolution, Resolved, SlotSpec, Unrecognised
+from ...nodes.process_spec import Ambiguous, ProcessSpec, Resolution, Resolved, SlotSpec, Unrecognised
 from ...nodes.services import Services
 from ...nodes.step import frame_of, output_of
 from ...nodes.templates import money
@@ -37,11 +38,15 @@ NOT_ELIGIBLE = "it can't be cancelled: only pending orders can"
 
 
 def resolve_reason(mention: JsonValue, frame: Frame, state: ConversationState) -> Resolution:
+    """The reason the words give; one said with "not" before it is the one not meant ("ordered by mistake, not no
+    longer needed"). Words that give both reasons pick neither: the question is asked, never a reason guessed."""
     text = str(mention).lower()
-    for reason, words in REASONS.items():
-        if text.strip() == reason or any(w in text for w in words):
-            return Resolved(reason)
-    return Unrecognised()
+    said = [reason for reason, words in REASONS.items()
+            if text.strip() == reason or any(not re.search(rf"\bnot\s+{re.escape(w)}", text) and w in text
+                                             for w in words if w in text)]
+    if len(said) == 1:
+        return Resolved(said[0])
+    return Ambiguous(" and ".join(said)) if said else Unrecognised()
 
 
 def order_facts(frame: Frame, state: ConversationState) -> dict:

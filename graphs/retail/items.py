@@ -157,6 +157,13 @@ def mentions_of(order: Order, text: str, by_meaning: bool = True, bare: bool = T
             # "the watch" for the Wristwatch, "the shelf" for the Bookshelf: the last part of a compound name
             positions = as_name([i for i, t in enumerate(tokens) if len(t) >= 4 and head != t and head.endswith(t)
                                  and sum(h.endswith(t) for h in heads) == 1], 1)
+        if not positions and size > 1:
+            # "the vacuum" for the Vacuum Cleaner, "the luggage" for the Luggage Set: a word of a longer name that
+            # no other product of the order has (not a mere adjective: "the electric one" names nothing)
+            others = {w for n in by_name if n != name for w in _tokens(n)}
+            words = [w for w in _tokens(name)[:-1] if len(w) >= 4 and w not in others and w not in NAME_ADJECTIVES
+                     and w not in option_words]
+            positions = as_name([i for i, t in enumerate(tokens) if t in words], 1)
         for position in sorted(set(positions)):
             found.append((position, indexes))
     if by_meaning:
@@ -164,6 +171,8 @@ def mentions_of(order: Order, text: str, by_meaning: bool = True, bare: bool = T
     return sorted(found)
 
 
+# Words of product names that only describe ("Electric Kettle", "Smart Watch"): never a name on their own
+NAME_ADJECTIVES = {"electric", "smart", "wireless", "portable", "digital", "mechanical", "indoor", "outdoor"}
 PHRASE_BREAKS = {"and", "or", "nor", "but", "plus", "also", "then"}
 # "the coffee machine", "my sneakers" name what they have; "a tan one" describes what they want
 NOUN_STARTS = {"the", "my", "this", "that", "these", "those", "your", "our", "his", "her"}

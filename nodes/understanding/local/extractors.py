@@ -189,6 +189,8 @@ def choice(text: str, choices: list[Choice], multiple: bool = False, by_meaning:
     for c in choices:
         if _named_by_alias(c, lowered) and all(n in _described(c) for n in numbers):
             picked.append(c)
+    if len(picked) > 1 and not multiple and not by_meaning:
+        return []  # a closed set ("ordered by mistake, and the other ones i just dont need"): words for two pick none
     if len(picked) > 1 and not multiple:
         # "the one with the blender and the garden hose": two orders hold a blender, one holds both
         named = {id(c): _aliases_named(c, lowered) for c in picked}

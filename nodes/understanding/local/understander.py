@@ -93,6 +93,7 @@ HEAD_WORDS = 12
 WISH_FRAME = re.compile(r"^\W*(?:(?:oh|um+|well|so|ok(?:ay)?|actually|no|thanks?|thank you)\W+)*"
                         r"(?:i'?d|i would|i'?ll|i will|i|we'?d|we)\s+(?:much\s+|really\s+)?"
                         r"(?:rather|prefer(?:\s+to)?|like to|want to|wanna|need to)\s+(?:just\s+)?", re.I)
+MISSING = "missing_items"
 # A farewell said last: the closed class of words that end a conversation
 FAREWELL = re.compile(r"\b(?:bye(?:\s*bye)?|goodbye|good\s+bye|cya|see\s+ya|see\s+you|ciao|take\s+care)\W*$", re.I)
 # "all three", "all of them", "everything" at a question offering processes
@@ -198,8 +199,9 @@ class LocalUnderstander:
             answers = self._answer(question, told, request) if told else []
         if typed and not asks and len(requests) == 1 and requests[0][2] == text and not (
                 question.kind == "yes_no" and x.bare_yes_no(text) is None) \
-                and requests[0][0] not in request.paused_processes \
-                and not self._asks_besides(question, text, requests[0][0]):  # going back to a paused request is one
+                and not self._asks_besides(question, text, requests[0][0]):
+            # (going back to a paused request is one only when asked for: "back to my credit card please" at the
+            # refund question answers it, it does not resume a payment change paused earlier)
             # "to my gift card" answers the refund question; it is not a payment change. But a yes or no
             # that says more ("no, I want to change the address instead") also asks for something.
             requests = []
@@ -293,6 +295,9 @@ class LocalUnderstander:
         none is clearly named; None when they name another request ("continue with a return")."""
         if not request.paused_processes or not RESUME_CUES.search(text):
             return None
+        if request.question is not None and request.question.kind == "payment_method" \
+                and self._typed_answer(request.question, text):
+            return None  # "back to my credit card please" at the refund question says where the money goes
         named = [(n, p) for n, p in ranking if n in self.requests and not self.requests[n].question]
         if named and named[0][0] in request.paused_processes:
             return named[0][0]
@@ -335,8 +340,8 @@ class LocalUnderstander:
         spec = self.requests.get(active or "")
         if spec is None:
             return False
-        if name == COMPLAINT and question is not None and question.slot == "confirmed":
-            return True
+        if name in (COMPLAINT, MISSING) and question is not None and question.slot == "confirmed":
+            return True  # ("no, the vacuum cleaner is missing" from the list to confirm: about the proposal)
         if {active, name} <= ITEM_CHANGES:
             return True
         if name == COMPLAINT and active in ITEM_CHANGES:
