@@ -49,7 +49,9 @@ DETERMINERS = {"the", "my", "a", "an", "that", "this", "these", "those", "your",
                "two", "both"}
 NOT_ITEMS = {"want", "wanted", "need", "needed", "like", "liked", "to", "do", "did", "one", "ones", "change",
              "exchange", "swap", "return", "replace", "replacement", "a", "new", "fresh", "same", "that", "it",
-             "go", "get", "ask", "mean", "meant", "said", "say", "wondering"}
+             "go", "get", "ask", "mean", "meant", "said", "say", "wondering",
+             # "the yoga mat just in black": "just" says how little changes about it, not that only it changes
+             "in", "with", "for", "on", "at", "as", "by", "from", "into", "without"}
 
 
 def _only(part: str) -> bool:
