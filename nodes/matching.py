@@ -50,3 +50,9 @@ ANOTHER_ORDERS_ADDRESS = re.compile(
     rf"|{_TO}(?:shipping\s+)?address\s+(?:(?:that|which)(?:'s|\s+is)\s+|is\s+|'s\s+)?(?:of|on|from|in|for)\s+{_OWN}{_ID}"
     rf"|\baddress\s+(?:that\s+)?(?:order\s+)?{_ID}\s+(?:already\s+)?(?:has|uses|is going to|goes to|ships to)\b"
     rf"|{_TO}(?:order\s+)?{_ID}(?:'s|s)\s+(?:shipping\s+)?address", re.I)
+
+# Another order than the one in view: "…, and swap a smart watch on another", "my smart watch in another order",
+# "a different order". Understanding reads such a clause as a request of its own; an "it" said with it points away
+# from the order just shown.
+ANOTHER_ORDER = re.compile(r"\b(?:on|from|in|for|with)\s+(?:an)?other(?:\s+(?:one|order))?\b|\b(?:an)?other\s+order\b|"
+                           r"\b(?:different|separate)\s+order\b", re.I)

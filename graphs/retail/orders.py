@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from langchain_core.messages import AIMessage
 from pydantic import JsonValue
 
-from ...nodes.matching import ANOTHER_ORDERS_ADDRESS, alias_in
+from ...nodes.matching import ANOTHER_ORDER, ANOTHER_ORDERS_ADDRESS, alias_in
 from ...nodes.process_spec import Rejected, Resolution, Resolved, Unrecognised
 from ...nodes.step import output_of, outputs_of
 from ...nodes.templates import listing
@@ -118,9 +118,6 @@ def resolve_order(mention: JsonValue, frame: Frame, state: ConversationState) ->
 # (an "it" only as what is acted on: "I don't need it anymore" points at nothing shown)
 THAT_ORDER = re.compile(r"\b(?:that one|this one|that's the one|thats the one|that order|this order|same order|"
                         r"same one)\b|\b(?:cancel|return|exchange|change|modify|send back)\s+it\b", re.I)
-
-
-ANOTHER_ORDER = re.compile(r"\b(?:an)?other\s+order\b|\bdifferent\s+order\b|\bin\s+another\b", re.I)
 
 
 def just_shown(text: str, state: ConversationState) -> str | None:

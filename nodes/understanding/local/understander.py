@@ -34,7 +34,7 @@ from ....state.commands import (
 )
 from ...catalogue import Catalogue
 from ...confirmation_gate import read_reply
-from ...matching import ANOTHER_ORDERS_ADDRESS, alias_in
+from ...matching import ANOTHER_ORDER, ANOTHER_ORDERS_ADDRESS, alias_in
 from ...process_spec import ProcessSpec
 from ..base import ActiveQuestion, UnderstandingRequest
 from . import extractors as x
@@ -110,9 +110,6 @@ FACETS_JOINED = re.compile(rf"\b({FACET})\s*(?:,\s*(?:and\s+)?|and\s+|&\s*|as we
                            rf"({FACET})\b", re.I)
 FACET_PROCESS = {"address": "change_order_address", "item": "change_order_items", "payment": "change_order_payment"}
 CHANGES = frozenset({"change_order", *FACET_PROCESS.values()})
-# "..., and swap a smart watch on another": the same kind of request, for another order: a request of its own
-ANOTHER_ORDER = re.compile(r"\b(?:on|from|in|for|with)\s+(?:an)?other(?:\s+(?:one|order))?\b|\bdifferent order\b|"
-                           r"\bseparate order\b|\b(?:my|the)\s+other order\b|\banother order\b", re.I)
 # "order W9962383 with the keyboard and tea kettle": items that describe the order, not a choice of them
 ORDER_WITH = re.compile(r"\b(?:order|one)\b[^.;!?]{0,20}?\b(?:with|containing|that has|that had)\b", re.I)
 MODIFIER = re.compile(r"\s*(?:with|without|in|for|of|at|on|from|and|or|plus)\b", re.I)
