@@ -34,8 +34,7 @@ from ..state.frames import Frame
 from .catalogue import Catalogue
 from .confirmation_gate import hesitates_only, read_reply, settled_answer
 from .conversation_lines import TEMPLATES
-from .matching import alias_in
-from .understanding.local.extractors import order_ids
+from .understanding.local.extractors import mentions_any, order_ids
 from .yes_no import as_bool
 
 IDENTITY_SLOTS = ("email", "first_name", "last_name", "zip")
@@ -336,7 +335,7 @@ def make_apply(catalogue: Catalogue):
         commands = list(understanding.commands) if understanding else []
         asking = turn.stack[-1].asking if turn.stack and turn.stack[-1].status == "active" else None
         if asking is not None and asking.kind != "yes_no" and hesitates_only(turn.text) \
-                and not _names_a_choice(turn.text, asking.choices) \
+                and not mentions_any(turn.text, asking.choices) \
                 and not any(isinstance(c, (StartProcess, CancelProcess, HumanHandoff, Goodbye)) for c in commands):
             # "hmm, not sure yet... let me think": no answer, and no failed one either (it would count towards
             # offering a person); whatever was read into it is dropped, and the question waits.
@@ -411,9 +410,3 @@ def _volunteered_again(frame: Frame, slot: str, value: JsonValue) -> bool:
     earlier = frame.mentions.get(slot)
     return (isinstance(value, str) and isinstance(earlier, str) and earlier != value and slot not in frame.slots
             and (frame.asking is None or frame.asking.slot != slot))
-
-
-def _names_a_choice(text: str, choices: list) -> bool:
-    """"I can wait for it" to "a refund, or wait for the restock?" names a choice: an answer, not a hesitation."""
-    lowered = text.lower()
-    return any(alias_in(str(word), lowered) for c in choices for word in (c.value, *c.aliases))

@@ -265,10 +265,10 @@ def pick_items(order: Order, mention: JsonValue, elsewhere: Iterable[Order] = ()
     if not chosen:  # a fresh choice, perhaps in two goes: "the t-shirt" … "both"
         texts = [" ".join(texts)] if texts else []
     for text in texts:
-        if chosen and INSTEAD.search(text) and _named(order, _instead_of(text)[1], [], [], among=chosen):
+        new_part, old_part = _instead_of(text) if chosen and INSTEAD.search(text) else (text, "")
+        if old_part and _named(order, old_part, [], [], among=chosen):
             # "the backpack instead of the t-shirt": what follows "instead of", to the end of its sentence, is
             # replaced ("white with AA batteries instead of rechargeable. and the espresso machine" replaces no item)
-            new_part, old_part = _instead_of(text)
             chosen = _remove(chosen, _named(order, old_part, [], unclear, among=chosen))
             chosen += _named(order, new_part, chosen, unclear)
         else:
