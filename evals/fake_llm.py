@@ -95,3 +95,11 @@ def command_calls(*commands: list[dict]):
     """The scripted replies: one tool call carrying each list of commands."""
     return iter(AIMessage(content="", tool_calls=[{"name": TOOL_NAME, "args": {"commands": c}, "id": f"c{i}"}])
                 for i, c in enumerate(commands))
+
+
+# The commands a model gives for the demo's opening "please cancel my order W1001002, I'm mia.castillo@example.com"
+# (the tests that script a cancellation through the LLM path start with them).
+CANCEL_OPENING = [
+    {"kind": "start_process", "process": "cancel_order", "slots": [{"name": "order_id", "value": "#W1001002"}]},
+    {"kind": "set_slot", "slot": "email", "value": "mia.castillo@example.com"},
+]

@@ -44,6 +44,25 @@ def assistant(home):
     bot.close()
 
 
+@pytest.fixture
+def llm_bot(home):
+    """Makes an assistant on the LLM path whose scripted model answers each call with the next list of commands;
+    every one made is closed after the test."""
+    from procall import Assistant, Settings
+    from procall.evals.fake_llm import ScriptedModel, command_calls
+
+    made = []
+
+    def make(*calls: list[dict]):
+        made.append(Assistant(Settings(nlu="llm", llm_fallback_to_local=False),
+                              model=ScriptedModel(messages=command_calls(*calls))))
+        return made[-1]
+
+    yield make
+    for bot in made:
+        bot.close()
+
+
 def taubench_dir() -> Path:
     if not (TAUBENCH / "tasks_train.json").is_file():
         pytest.skip(f"the tau-bench retail data is not at {TAUBENCH} (set PROCALL_TAUBENCH_DIR)")

@@ -8,15 +8,14 @@ import json
 import pytest
 
 from procall import Assistant, Settings
-from procall.evals.fake_llm import ScriptedModel, command_calls
+from procall.evals.fake_llm import CANCEL_OPENING, ScriptedModel, command_calls
 from procall.llm_stub import StubChatServer, StubReply, structured
 from procall.nodes.understanding.local.extractors import bare_yes_no
 
 
 def test_fake_model_drives_a_cancellation(home):
     model = ScriptedModel(messages=command_calls(
-        [{"kind": "start_process", "process": "cancel_order", "slots": [{"name": "order_id", "value": "#W1001002"}]},
-         {"kind": "set_slot", "slot": "email", "value": "mia.castillo@example.com"}],
+        CANCEL_OPENING,
         [{"kind": "set_slot", "slot": "reason", "value": "no longer needed"}],
         [{"kind": "set_slot", "slot": "confirmed", "value": "yes"}],
     ))
@@ -30,21 +29,14 @@ def test_fake_model_drives_a_cancellation(home):
         bot.close()
 
 
-def test_typed_answers_skip_the_model(home):
+def test_typed_answers_skip_the_model(llm_bot):
     # Only the opening message needs the model; "don't need it" (one of the listed reasons) and
     # "yes" to the confirmation are read by the typed extractors.
-    model = ScriptedModel(messages=command_calls(
-        [{"kind": "start_process", "process": "cancel_order", "slots": [{"name": "order_id", "value": "#W1001002"}]},
-         {"kind": "set_slot", "slot": "email", "value": "mia.castillo@example.com"}],
-    ))
-    bot = Assistant(Settings(nlu="llm", llm_fallback_to_local=False), model=model)
-    try:
-        bot.send("f3", "please cancel my order W1001002, I'm mia.castillo@example.com")
-        assert "To confirm: cancel order #W1001002" in bot.send("f3", "don't need it").text
-        assert "is cancelled" in bot.send("f3", "yes").text
-        assert len(bot.understander.usage.calls) == 1
-    finally:
-        bot.close()
+    bot = llm_bot(CANCEL_OPENING)
+    bot.send("f3", "please cancel my order W1001002, I'm mia.castillo@example.com")
+    assert "To confirm: cancel order #W1001002" in bot.send("f3", "don't need it").text
+    assert "is cancelled" in bot.send("f3", "yes").text
+    assert len(bot.understander.usage.calls) == 1
 
 
 @pytest.mark.parametrize("text, answer", [
@@ -74,8 +66,7 @@ def test_a_plain_worded_confirmation_skips_the_model_but_one_with_a_change_does_
 
 def test_free_text_answers_still_go_to_the_model(home):
     model = ScriptedModel(messages=command_calls(
-        [{"kind": "start_process", "process": "cancel_order", "slots": [{"name": "order_id", "value": "#W1001002"}]},
-         {"kind": "set_slot", "slot": "email", "value": "mia.castillo@example.com"}],
+        CANCEL_OPENING,
         [{"kind": "set_slot", "slot": "reason", "value": "ordered by mistake"}],
     ))
     bot = Assistant(Settings(nlu="llm", llm_fallback_to_local=False), model=model)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from procall import Assistant, Settings
-from procall.evals.fake_llm import ScriptedModel, command_calls
+from procall.evals.fake_llm import CANCEL_OPENING
 from procall.graphs.catalogue import build_processes
 from procall.nodes.understanding.base import ActiveQuestion, UnderstandingRequest
 from procall.nodes.understanding.local.understander import LocalUnderstander
@@ -148,17 +148,10 @@ def test_a_yes_or_no_that_says_more_goes_to_the_model(local, text):
 
 # -- end to end: the goodbye costs no model call ---------------------------------------------------------
 
-def test_the_closing_goodbye_costs_no_model_call(home):
-    model = ScriptedModel(messages=command_calls(
-        [{"kind": "start_process", "process": "cancel_order", "slots": [{"name": "order_id", "value": "#W1001002"}]},
-         {"kind": "set_slot", "slot": "email", "value": "mia.castillo@example.com"}],
-    ))
-    bot = Assistant(Settings(nlu="llm", llm_fallback_to_local=False), model=model)
-    try:
-        bot.send("g1", "please cancel my order W1001002, I'm mia.castillo@example.com")
-        bot.send("g1", "I no loger need it.")
-        assert "is cancelled" in bot.send("g1", "Yes, that's correct.").text
-        assert "Have a great day" in bot.send("g1", "No, that will be all. Have a good day.").text
-        assert len(bot.understander.usage.calls) == 1  # the opening only
-    finally:
-        bot.close()
+def test_the_closing_goodbye_costs_no_model_call(llm_bot):
+    bot = llm_bot(CANCEL_OPENING)
+    bot.send("g1", "please cancel my order W1001002, I'm mia.castillo@example.com")
+    bot.send("g1", "I no loger need it.")
+    assert "is cancelled" in bot.send("g1", "Yes, that's correct.").text
+    assert "Have a great day" in bot.send("g1", "No, that will be all. Have a good day.").text
+    assert len(bot.understander.usage.calls) == 1  # the opening only
