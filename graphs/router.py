@@ -18,8 +18,7 @@ Each router step after `understand` picks the next node itself: the edge (`route
 functions of state with `Literal` returns) runs on the state the step leaves, the state a conditional edge after
 the step would be given, and the step returns `Command(update=..., goto=...)`; the nodes declare where they may
 lead (`destinations`), so the drawing shows the same edges. A LangGraph conditional edge builds that state by
-copying every channel of the graph (about 45 here: one per node and state key), twice a turn: about 8% of a
-turn's CPU.
+copying every channel of the graph (about 45 here: one per node and state key), twice a turn.
 
 `save` does nothing itself: it is where a turn is made durable before a write. A process stops right
 before a write step until the turn was saved (graphs/process.py); the router then goes to `save`, and
