@@ -46,6 +46,9 @@ from ..state.stack import top
 
 Router = Callable[[ConversationState], str]
 Then = str | Router
+# How a router step ends (graphs/router.py): given the state the step left and what it changed so far, add its
+# last updates to both and say which node runs next.
+Leave = Callable[[dict[str, Any], dict[str, Any]], str]
 DEFAULT_RECURSION_LIMIT = 25  # LangGraph's default steps per graph run
 
 
@@ -272,29 +275,28 @@ class ProcessGraph:
 
     # -- running inside the router -----------------------------------------------------
 
-    def router_node(self, after: Callable[[ConversationState], dict] | None = None,
-                    then: Router | None = None) -> Callable[[ConversationState, RunnableConfig], dict | Command]:
-        """The process as a node of the router graph; `after` (the router's settle) runs on the state the process
-        left, in the same step; `then`, the router's edge out of the process, picks the next node from that
-        state (a `Command`: see graphs/router.py, `leading`)."""
+    def router_node(self, leave: Leave | None = None) -> Callable[[ConversationState, RunnableConfig], dict | Command]:
+        """The process as a node of the router graph; `leave`, the router's way out of a step (graphs/router.py:
+        settle, pick the next node, reply if the turn ends), runs on the state the process left, in the same
+        step, and the node returns a `Command` going where it says."""
         subgraph = self.compile()
         run = self.run
 
         def process(state: ConversationState, config: RunnableConfig) -> dict | Command:
             # LangGraph finds `subgraph` among this function's nonlocals, so it is drawn inside the router
             # and shown in Studio; `run` runs its steps.
-            return run(state, config, subgraph, after, then)
+            return run(state, config, subgraph, leave)
 
         process.__name__ = self.spec.name
         return process
 
     def run(self, state: ConversationState, config: RunnableConfig, subgraph: CompiledStateGraph,
-            after: Callable[[ConversationState], dict] | None = None, then: Router | None = None) -> dict | Command:
+            leave: Leave | None = None) -> dict | Command:
         """Run the subgraph's steps from `enter` to END, as LangGraph would, in this thread: each step sees
         the state with the updates of the steps before it (reducers applied), each edge chooses from the
-        state after its step; then `after`, if given, on the state they left. Returns only what changed; a key
-        with a reducer returns its updates, for the router to reduce once (no copy of the message history);
-        with `then`, as a `Command` going where `then` says from the state the process left."""
+        state after its step. Returns only what changed; a key with a reducer returns its updates, for the
+        router to reduce once (no copy of the message history); with `leave`, as a `Command` going where
+        `leave` says from the state the process left (its own updates added)."""
         values = dict(state)
         changed: dict[str, Any] = {}
         limit = (config or {}).get("recursion_limit", DEFAULT_RECURSION_LIMIT)
@@ -304,7 +306,5 @@ class ProcessGraph:
             absorb(values, changed, step(values, config), f"process {subgraph.name}, step {node}")
             node = step.next(values)
             if node == END:
-                if after is not None:
-                    absorb(values, changed, after(values), f"after process {subgraph.name}")
-                return changed if then is None else Command(update=changed, goto=then(values))
+                return changed if leave is None else Command(update=changed, goto=leave(values, changed))
         raise GraphRecursionError(f"process {subgraph.name} took more than {limit} steps without ending")

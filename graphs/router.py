@@ -1,24 +1,25 @@
 """The router graph: the conversation loop.
 
-    greet -> listen -> understand -> apply -> [(save ->) process subgraph (-> next_process)]* -> respond -> listen
+    greet -> listen -> understand -> apply -> [(save ->) process subgraph (-> next_process)]* -> listen
 
 `listen` is the only interrupt (resume it with `Command(resume=text)`); `understand` is the
 only node that may call a model; every process is a compiled subgraph with deterministic
-edges; settling (nodes/settle.py: release finished processes, pick what runs next) ends the apply
-step and every process step.
+edges. Each step after `understand` ends the same way (`make_leave`): the stack settled (nodes/settle.py:
+release finished processes, pick what runs next), the next node picked, and, when nothing runs next, the
+turn's reply made (nodes/respond.py: the bot lines become one assistant message) before `listen` waits again.
 
-Settling runs inside those steps (`applied_then_settled`, `ProcessGraph.router_node(after=...)`: the settle
-function on the state the step left, as a next step would run it) because every LangGraph step costs a fixed
-share of a turn (scheduling, channel updates, the edge's copy of every channel), more than settling itself: a
-message that runs one process takes two steps less. A process is followed by `respond` or `save` directly;
-when another process runs next, the edge goes through `next_process`, a step that changes nothing, so the
-drawing needs no edge from every process to every other.
+That ending runs inside the step, on the state the step left, as a next step would run it, because every
+LangGraph step costs a fixed share of a turn (scheduling, channel updates, metadata, a checkpoint's
+bookkeeping), more than settling or replying itself: a message that runs one process is four steps (listen,
+understand, apply, the process), not seven. A process is followed by `save` or `listen` directly; when another
+process runs next, the edge goes through `next_process`, a step that changes nothing, so the drawing needs no
+edge from every process to every other.
 
 Each router step after `understand` picks the next node itself: the edge (`route`, `after_process`: plain
-functions of state with `Literal` returns) runs on the state the step leaves, the state a conditional edge after
-the step would be given, and the step returns `Command(update=..., goto=...)`; the nodes declare where they may
-lead (`destinations`), so the drawing shows the same edges. A LangGraph conditional edge builds that state by
-copying every channel of the graph (about 45 here: one per node and state key), twice a turn.
+functions of state) runs on the state the step leaves, the state a conditional edge after the step would be
+given, and the step returns `Command(update=..., goto=...)`; the nodes declare where they may lead
+(`destinations`), so the drawing shows the same edges. A LangGraph conditional edge builds that state by
+copying every channel of the graph (about 40 here: one per node and state key), twice a turn.
 
 `save` does nothing itself: it is where a turn is made durable before a write. A process stops right
 before a write step until the turn was saved (graphs/process.py); the router then goes to `save`, and
@@ -51,28 +52,50 @@ from .catalogue import build_processes
 from .process import ProcessGraph, absorb, saved
 
 SAVE = "save"
+RESPOND = "respond"  # what `route` answers when the turn ends: the reply (nodes/respond.py), then `listen`
 NEXT = "next_process"
+
+
+def make_leave(settle: Callable[[ConversationState], dict], route: Callable[[ConversationState], str]
+               ) -> Callable[[dict, dict], str]:
+    """How a router step ends, in the step itself (see above): the stack settled on the state the step left, the
+    next node picked by `route`; when that is the reply, the reply is made here and the turn goes back to
+    `listen`. Adds its updates to `values` (the state so far) and `changed` (the step's update)."""
+
+    def leave(values: dict, changed: dict) -> str:
+        absorb(values, changed, settle(values), "settle")
+        choice = route(values)
+        if choice != RESPOND:
+            return choice
+        absorb(values, changed, respond(values), RESPOND)
+        return "listen"
+
+    return leave
 
 
 def make_save(route: Callable[[ConversationState], str]) -> Callable[[ConversationState], Command]:
     def save(state: ConversationState) -> Command:
         """The turn is saved here (see above): from now on this turn's writes may run."""
-        update = {"saved_turn": state.get("turn") or 0}
-        return Command(update=update, goto=route({**state, **update}))
+        values, changed = dict(state), {"saved_turn": state.get("turn") or 0}
+        values.update(changed)
+        choice = route(values)
+        if choice == RESPOND:  # nothing left to write (the stack settled before the save)
+            absorb(values, changed, respond(values), RESPOND)
+            choice = "listen"
+        return Command(update=changed, goto=choice)
 
     return save
 
 
-def applied_then_settled(apply: Callable[[ConversationState], dict], settle: Callable[[ConversationState], dict],
-                         route: Callable[[ConversationState], str]) -> Callable[[ConversationState], Command]:
-    """The apply node: the commands applied, then the stack settled, in one step, going where `route` says from
-    the state they left (see above)."""
+def applied_then_settled(apply: Callable[[ConversationState], dict], leave: Callable[[dict, dict], str]
+                         ) -> Callable[[ConversationState], Command]:
+    """The apply node: the commands applied, then the step left as `leave` says (settled, routed, the reply made
+    if the turn ends), in one step (see above)."""
 
     def apply_and_settle(state: ConversationState) -> Command:
         values, changed = dict(state), {}
         absorb(values, changed, apply(state), "apply")
-        absorb(values, changed, settle(values), "settle")
-        return Command(update=changed, goto=route(values))
+        return Command(update=changed, goto=leave(values, changed))
 
     apply_and_settle.__name__ = "apply"
     return apply_and_settle
@@ -86,16 +109,15 @@ def make_next_process(route: Callable[[ConversationState], str]) -> Callable[[Co
     return next_process
 
 
-def make_after_process(route: Callable[[ConversationState], str]
-                       ) -> Callable[[ConversationState], Literal["next_process", "save", "respond"]]:
-    """Where a process step (which settled) leads: `save` or `respond` as `route` says, another process through
-    `next_process`."""
+def make_process_leave(leave: Callable[[dict, dict], str]) -> Callable[[dict, dict], str]:
+    """Where a process step leads: `save`, or `listen` (the reply made), as `leave` says; another process
+    through `next_process`, so that the drawing needs no edge from every process to every other."""
 
-    def after_process(state: ConversationState) -> Literal["next_process", "save", "respond"]:
-        choice = route(state)
-        if choice == SAVE:
-            return "save"
-        return "respond" if choice == "respond" else "next_process"
+    def after_process(values: dict, changed: dict) -> Literal["next_process", "save", "listen"]:
+        choice = leave(values, changed)
+        if choice in (SAVE, "listen"):
+            return choice
+        return "next_process"
 
     return after_process
 
@@ -122,21 +144,18 @@ def build_router(services: Services, understander: Understander, *, fallback: Un
     graph.add_node("greet", greet)
     graph.add_node("listen", listen)
     graph.add_node("understand", make_understand(understander, fallback, shortcut))
-    settle = make_settle(catalogue)
     route = make_route(catalogue, {name: set(p.write_steps) for name, p in processes.items()})
-    after_process = make_after_process(route)
-    graph.add_node("apply", applied_then_settled(make_apply(catalogue), settle, route),
-                   destinations=(*processes, SAVE, "respond"))
+    leave = make_leave(make_settle(catalogue), route)
+    graph.add_node("apply", applied_then_settled(make_apply(catalogue), leave),
+                   destinations=(*processes, SAVE, "listen"))
     graph.add_node(NEXT, make_next_process(route), destinations=tuple(processes))
-    graph.add_node(SAVE, make_save(route), destinations=(*processes, "respond"))
-    graph.add_node("respond", respond)
+    graph.add_node(SAVE, make_save(route), destinations=(*processes, "listen"))
     for name, process in processes.items():
-        # A subgraph: drawn, shown in Studio (see ProcessGraph.run); settles and routes in the same step.
-        graph.add_node(name, process.router_node(after=settle, then=after_process),
-                       destinations=(NEXT, SAVE, "respond"))
+        # A subgraph: drawn, shown in Studio (see ProcessGraph.run); settles, routes and replies in the same step.
+        graph.add_node(name, process.router_node(leave=make_process_leave(leave)),
+                       destinations=(NEXT, SAVE, "listen"))
     graph.add_edge(START, "greet")
     graph.add_edge("greet", "listen")
     graph.add_edge("listen", "understand")
     graph.add_edge("understand", "apply")
-    graph.add_edge("respond", "listen")
     return graph.compile(checkpointer=checkpointer, name="procall")

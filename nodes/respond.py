@@ -1,4 +1,5 @@
-"""The respond node: this turn's bot lines become one assistant message.
+"""The reply: this turn's bot lines become one assistant message. No step of its own: the router step that ends
+the turn makes it (graphs/router.py, `make_leave`), then `listen` waits for the next message.
 
 Lines are templates, but some fill in what a customer or a model gave (an address, a name, a
 request); listen already keeps the customer's messages as plain text, and this is the last check

@@ -179,7 +179,9 @@ class Assistant:
         """Start a conversation (if new) and return what the assistant last said."""
         config = self._config(thread_id)
         if not self.graph.get_state(config).values:
-            self.graph.invoke({"messages": []}, config)
+            values = self.graph.invoke({"messages": []}, config, durability=self.settings.durability)
+            self.deliveries.mark(thread_id, values.get("turn") or 0)  # so the first message needs no state read
+            return self._reply(config, values).text
         return self._reply(config).text
 
     def view(self, thread_id: str) -> ConversationView:

@@ -205,7 +205,7 @@ def test_studio_serves_every_graph(server):
     assert all(graphs[name]["description"] for name in graphs)
     drawing = client.assistants.get_graph(graphs["router"]["assistant_id"], xray=True)
     nodes = {n["id"] for n in drawing["nodes"]}
-    assert {"greet", "listen", "understand", "respond"} <= nodes
+    assert {"greet", "listen", "understand", "apply", "save"} <= nodes
     assert "cancel_order:confirm" in nodes  # the processes are subgraphs, drawn inside the router
     assert guard_log.read_text() == ""
 

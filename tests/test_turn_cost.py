@@ -103,6 +103,26 @@ def test_send_reads_the_state_first_when_a_checkpoint_came_after_the_last_reply(
     assert counts.reset()[2] == 0
 
 
+def test_the_first_message_after_the_greeting_reads_no_state(assistant, monkeypatch):
+    """An app greets first (`greeting`, as `procall chat` and the server do): that reply is handed out, so the
+    first message finds the conversation where it left it and the run loads the state itself."""
+    assistant.greeting("g")
+    counts = Counts(assistant, monkeypatch)
+    assistant.send("g", SCRIPT[0])
+    assert counts.reset()[2] == 0
+
+
+def test_a_message_that_runs_one_process_is_four_steps(assistant):
+    """listen, understand, apply, the process: the step that ends the turn settles the stack and makes the reply
+    itself (graphs/router.py), so no step of its own is spent on either."""
+    assistant.greeting("s")
+    config = assistant._config("s")
+    steps = [name for update in assistant.graph.stream(Command(resume=SCRIPT[0]), config, stream_mode="updates")
+             for name in update if name != "__interrupt__"]
+    assert steps == ["listen", "understand", "apply", "identify_customer"]
+    assert assistant.graph.get_state(config).values["messages"][-1].content.startswith("First I need to find")
+
+
 def test_a_turn_begun_on_the_last_checkpoint_is_not_skipped(assistant):
     """A run killed after saving writes on the checkpoint the last reply came from (the customer's message, a
     finished step) made no checkpoint of its own: `send` must still read the state and finish that turn first."""
@@ -118,7 +138,7 @@ def test_every_process_is_drawn_inside_the_router(assistant):
     process in a graph run of its own, or one LangGraph did not see as a subgraph, would not)."""
     nodes = set(assistant.graph.get_graph(xray=True).nodes)
     processes = set(assistant.graph.nodes) - {"__start__", "greet", "listen", "understand", "apply",
-                                               "next_process", "save", "respond"}
+                                               "next_process", "save"}
     assert len(processes) >= 15
     for name in processes:
         assert f"{name}:enter" in nodes, name
