@@ -156,12 +156,19 @@ def _join_idioms(words: list[str]) -> list[str]:
 
 
 def _words(text: str) -> list[str]:
+    return list(_read_words(text))
+
+
+@lru_cache(maxsize=2048)
+def _read_words(text: str) -> tuple[str, ...]:
     # Idioms as written first ("sure thing", "will do"), then typos mended word by word and idioms read
-    # again, so "Suonds good, go ahhead" reads as "sounds good, go_ahead".
+    # again, so "Suonds good, go ahhead" reads as "sounds good, go_ahead". Cached: the gate and understanding
+    # read the same reply several times in a turn.
     words = _join_idioms(WORD.findall(text))
-    return _join_idioms([w if "_" in w else _fix_typo(w) for w in words])
+    return tuple(_join_idioms([w if "_" in w else _fix_typo(w) for w in words]))
 
 
+@lru_cache(maxsize=4096)
 def _fix_typo(word: str) -> str:
     """A misspelt word of the grammar ("yse", "okya", "yess", "suonds", "ahhead"), unless it is as close to a
     negation or to another word: a typo is mended only when one reading clearly fits."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -20,6 +21,7 @@ def _squash(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
+@lru_cache(maxsize=8192)  # understanding tries every offered choice's aliases on the same text, more than once a turn
 def alias_in(alias: str, lowered: str) -> bool:
     """`alias` named in the text: as words, or written together ("tshirt" for "T-Shirt"), or with a typo in a
     long word; a number alias must stand alone ("66" in "ending in 66")."""

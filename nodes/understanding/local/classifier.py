@@ -78,6 +78,7 @@ CACHE_PREFIX = "intent-classifier-"
 _VERSIONED = ("scikit-learn", "numpy", "scipy", "threadpoolctl")
 
 
+@lru_cache(maxsize=4096)  # understanding normalises the same clause for each ranking in a turn
 def normalise(text: str) -> str:
     """What the intent depends on: identity facts and ids removed, numbers folded, repeats collapsed."""
     text = _OPENING.sub("", text[:CLASSIFY_CHARS])
@@ -221,8 +222,10 @@ class IntentClassifier:
                               and t.isalpha()})
         self._known = frozenset(self._words)
 
+    @lru_cache(maxsize=4096)  # noqa: B019 - one classifier per catalogue, kept for the process's life
     def rank(self, text: str) -> tuple[tuple[str, float], ...]:
-        """Every intent with its probability, best first (only facts, nothing to classify: 'inform')."""
+        """Every intent with its probability, best first (only facts, nothing to classify: 'inform'). Cached: a
+        turn ranks the same clause several times (the request, the answer, the question check)."""
         return self._rank(self._mend(normalise(text)))
 
     def _mend(self, text: str) -> str:
