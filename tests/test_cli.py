@@ -76,6 +76,17 @@ def test_chat_session_through_the_console_script(home):
     assert "procall chat --thread cli-1" in run_.stdout
 
 
+def test_a_reader_that_stops_reading_is_no_error(home):
+    """`procall … | head`: when the pipe closes early the command stops quietly, as Unix tools do."""
+    command = [sys.executable, "-m", "procall.cli.main", "tools", "list", "--json"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={"PROCALL_HOME": str(home), "PATH": ""})
+    process.stdout.close()  # nobody reads: every write fails with EPIPE
+    _, err = process.communicate(timeout=120)
+    assert err == b""
+    assert process.returncode == 141
+
+
 def test_tools_list_and_check(home, capsys):
     code, out, _ = run(capsys, "tools", "list", "--json")
     schemas = json.loads(out)

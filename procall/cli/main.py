@@ -25,7 +25,14 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     args = parser().parse_args(argv)
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # here, not at exit, so a reader gone away is caught below
+        return code
+    except BrokenPipeError:
+        # The reader stopped reading (`procall play report | head`): that is how pipes end, not an error. Later
+        # writes (the interpreter's last flush) go nowhere; 141 is what a shell reports for SIGPIPE.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except CLIError as exc:
         print(f"procall: error: {exc}", file=sys.stderr)
         return 2
