@@ -1,7 +1,8 @@
 """Negation scope over requests: "please don't cancel anything", "no return or exchange", "exchange
 it instead of returning it" decline an action; a declined action is not a request for it.
 
-The grammar: a negator, at most four words ("won't go ahead with the exchange"), then an action verb
+The grammar: a negator (or a verb that calls something off: "forget the payment change"), at most four words
+("won't go ahead with the exchange"), then an action verb
 (and any actions joined to it by "or"/"and"/"nor"), up to the end of the phrase. That span is taken out
 of the text before requests are read from it; what is left ("I'm all done", "I want to exchange it") is read as usual.
 """
@@ -14,7 +15,8 @@ import re
 ACTIONS = (r"(?:cancel|return|exchang|chang|modif|refund|swap|replac|send\s+(?:it\s+|them\s+)?back|updat|ship"
            r"|transfer|person|human|agent|representative)\w*")  # "I don't need a person" declines a hand-off
 NEGATORS = (r"(?:don'?t|do\s+not|not|no|never|won'?t|wouldn'?t|didn'?t|no\s+need\s+to|nothing\s+to|without|"
-            r"neither|nor|instead\s+of|rather\s+than)")
+            r"neither|nor|instead\s+of|rather\s+than|"
+            r"forget(?:\s+about)?|never\s*mind(?:\s+about)?|scrap|drop)")  # "forget the payment change" calls it off
 DECLINED = re.compile(rf"\b{NEGATORS}\s+(?:\w+\s+){{0,4}}?{ACTIONS}(?:\s+(?:or|and|nor)\s+(?:\w+\s+){{0,2}}?{ACTIONS})*"
                       r"[^,.;!?]*", re.I)
 
