@@ -155,14 +155,17 @@ def test_every_write_waits_for_the_turn_to_be_saved(assistant):
     assert len(writes) >= 8 and writes == guarded
 
 
-def _nested(process: ProcessGraph, after=None, then=None):
-    """A process node as LangGraph runs a compiled subgraph node (its own graph run), then `after` (settling)
-    on the state the subgraph returned, and `then` (the router's edge) choosing the next node from it."""
+def _nested(process: ProcessGraph, leave=None):
+    """A process node as LangGraph runs a compiled subgraph node (its own graph run), then `leave` (settling,
+    routing, the reply when the turn ends) on the state the subgraph returned, choosing the next node from it."""
     subgraph = process.compile()
 
     def finish(values: dict) -> dict | Command:
-        values = {**values, **after(values)} if after is not None else values
-        return values if then is None else Command(update=values, goto=then(values))
+        if leave is None:
+            return values
+        values = dict(values)
+        goto = leave(values, {})  # adds its updates to `values`, reduced as the graph reduces them
+        return Command(update=values, goto=goto)
 
     return subgraph | RunnableLambda(finish)
 
