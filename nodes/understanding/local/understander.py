@@ -154,6 +154,9 @@ class LocalUnderstander:
         resumed = self._resumed(text, request, ranking)
         if resumed is not None:
             return Understanding(commands=[StartProcess(process=resumed)], confidence=confidence)
+        stopped_then = self._stopped_then(request)
+        if stopped_then is not None:
+            return stopped_then
         # A yes or a no answers the question ("let's do it" is no request to stop)
         answers_yes_no = question is not None and question.kind == "yes_no" and x.yes_no(text) is not None
         if best == CANCEL and confidence >= 0.5 and active and not answers_yes_no:
@@ -261,6 +264,26 @@ class LocalUnderstander:
                 and not any(isinstance(c, (Goodbye, StartProcess)) for c in commands) and self._says_goodbye(text):
             commands.append(Goodbye())  # "no thanks, bye" to "shall we get back to …?": the answer, and done
         return Understanding(commands=commands, confidence=round(float(confidence), 3))
+
+    def _stopped_then(self, request: UnderstandingRequest) -> Understanding | None:
+        """"ah ok, never mind then, leave it on paypal. last thing, can I change the backpack?": the first sentence
+        stops the active request, the rest asks for another one. Read as the stop, then the rest as a message of
+        its own with nothing active (so "leave it on paypal" answers no question of the stopped request). Only when
+        the rest asks for something; a yes or no to a yes/no question is that answer (read as usual)."""
+        if request.active_process is None or (request.question is not None and request.question.kind == "yes_no"):
+            return None
+        clauses = [c for c in CLAUSE_SPLIT.split(request.text.strip()) if c and c.strip(" ,.!?;")]
+        if len(clauses) < 2:
+            return None
+        name, confidence = self.classifier.rank(clauses[0])[0]
+        if name != CANCEL or confidence < 0.5:
+            return None
+        rest = request.text.strip()[request.text.strip().index(clauses[0]) + len(clauses[0]):].strip()
+        after = self.understand(request.model_copy(update={"text": rest, "question": None, "active_process": None,
+                                                           "filled_slots": {}}))
+        if not any(isinstance(c, StartProcess) for c in after.commands):
+            return None
+        return Understanding(commands=[CancelProcess(), *after.commands], confidence=after.confidence)
 
     def _ends_with_goodbye(self, text: str) -> bool:
         last = [c for c in CLAUSE_SPLIT.split(text) if c and c.strip(" ,.!?;")][-1:]
