@@ -38,6 +38,9 @@ META_EXAMPLES: dict[str, tuple[str, ...]] = {
         "hi", "hello", "hey there", "good morning", "how are you", "thanks", "thank you", "thanks a lot",
         "you're great", "are you a bot", "who are you", "what's your name", "lol", "great thanks",
         "nice", "cool", "how's your day", "what can you do", "can you help me",
+        # announcing what is to come is no request yet: the requests follow ("First, I'd like to return …")
+        "I've got several things to go over", "there are two things I need", "I have a few things to ask",
+        "I have some stuff to sort out", "several things to sort out today",
     ),
     GOODBYE: (
         "bye", "goodbye", "that's all", "that's all thanks", "no that's it", "nothing else", "I'm done",
