@@ -37,6 +37,8 @@ def topics(frame: Frame) -> list[Topic]:
     if "gift_cards" in asked and "methods" in asked and not re.search(r"payment methods?|paypal|credit cards?", text,
                                                                        re.I):
         asked.remove("methods")  # "gift card" also says "card"
+    if not asked and BALANCE.search(text):
+        return ["gift_cards"]  # "how much is on it?": a gift card's balance is the only amount an account holds
     return asked or ["address", "methods", "gift_cards"]
 
 
