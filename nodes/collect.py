@@ -10,6 +10,8 @@ them (`needs`); the process runs that step first, only when it has to ask or ass
 
 from __future__ import annotations
 
+import re
+
 from ..state.conversation import ConversationState, TraceEvent
 from ..state.frames import Asking
 from .failure import offer_person
@@ -112,8 +114,12 @@ def collect(spec: ProcessSpec, slot_name: str, step: str, needs: str | None = No
 
 
 def _inferred(value, mention) -> bool:
-    """The value was worked out from a description ("the t-shirt order"), not named by the customer."""
-    return isinstance(value, str) and value.lower() not in str(mention).lower()
+    """The value was worked out from a description ("the t-shirt order"), not named by the customer (an id
+    counts as named however it was written: "W9962383" names "#W9962383")."""
+    if not isinstance(value, str):
+        return False
+    squashed = re.sub(r"[^a-z0-9]", "", value.lower())
+    return bool(squashed) and squashed not in re.sub(r"[^a-z0-9]", "", str(mention).lower())
 
 
 def _as_list(value) -> list:
