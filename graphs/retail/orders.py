@@ -124,6 +124,7 @@ def just_shown(text: str, state: ConversationState) -> str | None:
     """The order the customer points to with "it" or "that one": the one the assistant's last reply was about,
     when it named exactly one of their orders ("Order #W… is pending. Items: …" - "can you cancel it please?")."""
     customer = state.get("customer")
+    text = ANOTHER_ORDERS_ADDRESS.sub(" ", text)  # "… the same address as my other order W…" lends an address only
     if customer is None or not THAT_ORDER.search(text) or ANOTHER_ORDER.search(text):
         return None  # ("my smart watch in another order … change it" points away from the one just shown)
     last = next((str(m.content) for m in reversed(state.get("messages") or []) if isinstance(m, AIMessage)), "")

@@ -442,7 +442,8 @@ class LocalUnderstander:
         text = without_declined(text)  # "please don't cancel anything" asks for no cancellation
         for clause in [c for c in self._clauses(text) if c and c.strip(" ,.!?;")]:
             name, confidence = self._request_in(clause, active is None, ranker)
-            another = bool(ANOTHER_ORDER.search(clause))
+            # ("the same address as my other order W…" lends that order's address; it asks nothing of that order)
+            another = bool(ANOTHER_ORDER.search(ANOTHER_ORDERS_ADDRESS.sub(" ", clause)))
             if found and name in self.requests and self._detail_of(found[-1][0], name, clause) and not another \
                     and not (self.requests[name].question and QUESTION.search(clause)):
                 # "… please use the credit card for any difference": a detail of it; but "how much is on the gift
