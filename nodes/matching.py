@@ -58,3 +58,11 @@ ANOTHER_ORDERS_ADDRESS = re.compile(
 # from the order just shown.
 ANOTHER_ORDER = re.compile(r"\b(?:on|from|in|for|with)\s+(?:an)?other(?:\s+(?:one|order))?\b|\b(?:an)?other\s+order\b|"
                            r"\b(?:different|separate)\s+order\b", re.I)
+
+# The thing not meant among offered values: "my card instead of paypal", "no, not the card then, just leave it":
+# the span from the negator to the end of the phrase names what is not picked.
+NOT_MEANT = re.compile(r"\b(?:instead of|rather than|not (?:my|the|on|to|with|a|that|this))\b[^,.;]*", re.I)
+
+
+def without_not_meant(text: str) -> str:
+    return NOT_MEANT.sub(" ", text)

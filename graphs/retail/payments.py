@@ -7,6 +7,7 @@ import re
 from pydantic import JsonValue
 from rapidfuzz import fuzz
 
+from ...nodes.matching import without_not_meant
 from ...nodes.process_spec import Ambiguous, Rejected, Resolution, Resolved, Unrecognised
 from ...nodes.templates import listing
 from ...state.conversation import ConversationState
@@ -51,7 +52,6 @@ def _aliases(method: PaymentMethod) -> tuple[str, ...]:
 
 BRANDS = ("visa", "mastercard", "amex", "american express", "discover")
 OTHER_WORDS = re.compile(r"\b(other|another|different|second)\b")
-NOT_THIS = re.compile(r"\b(?:instead of|rather than|not (?:my|the|on|to|with))\b[^,.;]*")
 
 
 def resolve(mention: JsonValue, allowed: list[PaymentMethod], original_id: str | None = None,
@@ -61,7 +61,7 @@ def resolve(mention: JsonValue, allowed: list[PaymentMethod], original_id: str |
     number, a gift card's balance ("the one with $12.50"), a brand, a kind ("paypal", "gift card"),
     "the original one", or "the other one" (not `current`). Words that fit several methods pick none:
     the question then lists them."""
-    text = NOT_THIS.sub(" ", str(mention).lower())  # "my card instead of paypal": paypal is not the pick
+    text = without_not_meant(str(mention).lower())  # "my card instead of paypal": paypal is not the pick
     methods = all_methods or allowed
     elsewhere = _not_theirs(text, methods)
     if elsewhere:  # "gift card 1001003" that isn't theirs is never read as the gift card they do have

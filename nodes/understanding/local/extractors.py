@@ -15,7 +15,7 @@ from rapidfuzz import process as fuzzy
 from ....state.frames import Choice
 from ... import meaning
 from ...confirmation_gate import read_reply
-from ...matching import alias_in, too_short_for_typos
+from ...matching import alias_in, too_short_for_typos, without_not_meant
 from ...matching import has_phrase as _has
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
@@ -151,6 +151,10 @@ def choice(text: str, choices: list[Choice], multiple: bool = False, by_meaning:
     if not choices:
         return []
     lowered = text.lower()
+    if not by_meaning:
+        # a closed set (a payment method, a reason): "no, not the card then" does not pick the card (things are
+        # left out by the item readers, which know "everything but the kettle")
+        lowered = without_not_meant(lowered)
     picked: list[Choice] = []
     ids = order_ids(text)  # "It's W4864669": an order id names its order with or without the "#"
     for c in choices:

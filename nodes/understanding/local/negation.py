@@ -52,3 +52,4 @@ def declines_whole(text: str) -> bool:
         if all(w in _WHOLE or re.fullmatch(ACTIONS, w) for w in words):
             return True
     return False
+
