@@ -93,7 +93,10 @@ def test_report_counts_friction_failures_and_not_understood_turns():
                     template_keys=["conversation.not_understood_in_process"])
     unkeyed = Message(role="assistant", text="Sorry, I didn't catch that.")  # an older record: by its text
     fine = Message(role="assistant", text="Done.", template_keys=["cancel_order.done"])
-    records = [_conversation("train-1", True, [fine, fine], []),
+    # a process's own "didn't catch that" to its question counts too
+    process_missed = Message(role="assistant", text="Sorry, I didn't catch that.\nWhich payment method?",
+                             template_keys=["change_order_items.didnt_catch", "change_order_items.ask_payment"])
+    records = [_conversation("train-1", True, [fine, process_missed], []),
                _conversation("train-2", False, [keyed, fine, fine], [2], "UNDERSTANDING"),
                _conversation("train-3", True, [unkeyed, fine, fine, fine], [2, 3])]
     s = summarise(records)
@@ -101,7 +104,7 @@ def test_report_counts_friction_failures_and_not_understood_turns():
     assert s.median_friction == 1 and s.friction_per_conversation == {"train-1": 0, "train-2": 1, "train-3": 2}
     assert s.median_customer_messages == 3 and s.mean_customer_messages == 3
     assert s.failures_by_class == {"UNDERSTANDING": 1}
-    assert (s.not_understood_turns, s.assistant_turns) == (2, 9)  # the greeting is not a turn
+    assert (s.not_understood_turns, s.assistant_turns) == (3, 9)  # the greeting is not a turn
 
 
 def test_a_record_refuses_what_it_cannot_hold():

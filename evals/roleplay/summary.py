@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from .corpus import FAILURE_CLASSES, Message, PlayedConversation
 
 NOT_UNDERSTOOD_KEY = "conversation.not_understood"
+DIDNT_CATCH = "didnt_catch"
 # For assistant messages saved without template keys: the wording of the not-understood templates and the like.
 NOT_UNDERSTOOD_TEXT = re.compile(r"didn't (?:quite )?(?:get|catch|understand) (?:that|you)|not sure what you mean",
                                  re.IGNORECASE)
@@ -42,8 +43,9 @@ class CorpusSummary(BaseModel):
 
 def not_understood(message: Message) -> bool:
     """By the template key when the message carries its keys (conversation.not_understood*), else by text."""
-    if message.template_keys:
-        return any(k.startswith(NOT_UNDERSTOOD_KEY) for k in message.template_keys)
+    if message.template_keys:  # (a process's own "didn't catch that" to its question: `<process>.didnt_catch*`)
+        return any(k.startswith(NOT_UNDERSTOOD_KEY) or k.partition(".")[2].startswith(DIDNT_CATCH)
+                   for k in message.template_keys)
     return bool(NOT_UNDERSTOOD_TEXT.search(message.text))
 
 
