@@ -251,12 +251,17 @@ def read_reply(text: str, details: str | None = None) -> Reading:
         only = all(w in negative or w in FILLER or w in ASSENT for w in words) and not any(
             w in RESTATE and w not in FILLER for w in words)
         return Reading("no", "negation", bare=not rest, unknown=rest, only_answer=only)
-    hedges = [w for w in words if w in HEDGE]
+    # Thinking aloud before a firm decision ("hmm ok... yes, go ahead") holds nothing back: the decision follows it.
+    # Any other hedge, thinking aloud after the assent ("yes... hmm") and before only a soft one ("hmm ok") do.
+    firm = any(w in ASSENT and w not in SOFT_ASSENT for w in words)
+    first_assent = next((i for i, w in enumerate(words) if w in ASSENT), -1) if firm else -1
+    hedges = [w for i, w in enumerate(words) if w in HEDGE and not (w in THINKING_ALOUD and i < first_assent)]
     if hedges:
         return Reading("unclear", "hedge")
     if not any(w in ASSENT for w in words):
         return Reading("unclear", "content", unknown=tuple(w for w in words if w not in FILLER))
-    unknown = tuple(w for w in words if w not in ASSENT and w not in FILLER
+    unknown = tuple(w for i, w in enumerate(words) if w not in ASSENT and w not in FILLER
+                    and not (w in THINKING_ALOUD and i < first_assent)
                     and not (w in RESTATE and _grounded(w, details)) and not _listed_id(w, details))
     if unknown:
         return Reading("unclear", "content", assent=True, unknown=unknown)

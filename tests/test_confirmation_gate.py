@@ -37,6 +37,8 @@ YES = [
     "yes, that is correct", "yes cancel W1001002", "Yes, go ahead and cancel it please.",
     # typos, as the simulated and role-played customers make them
     "Suonds good, go ahead.", "Yes, go ahhead.", "Sonuds good, go ahad.", "plese proceed", "absolutley",
+    # thinking aloud, then a firm yes (train-206: asked again before)
+    "hmm ok... yes, go ahead", "um, yes please go ahead",
 ]
 NO = [
     "no", "No.", "nope", "nah", "no thanks", "no thank you", "absolutely not", "definitely not", "not now",
@@ -50,7 +52,8 @@ NO = [
 NOT_YES = [
     # hedges and pauses
     "not sure", "I'm not sure", "ok let me think about it", "let me think", "maybe", "maybe later", "probably",
-    "hmm", "hmm ok", "I guess", "I guess so", "I suppose", "perhaps", "wait", "hold on", "hang on a sec",
+    "hmm", "hmm ok", "hmm... ok", "yes... hmm", "I guess", "I guess so", "I suppose", "perhaps", "wait", "hold on",
+    "hang on a sec",
     "one moment", "not yet", "i dont know", "idk", "dunno", "um", "depends", "ok, let me ask my husband",
     "let me check my bank first", "ok, let me check with my wife first", "sure, after I check",
     # questions
