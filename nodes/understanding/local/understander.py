@@ -73,6 +73,21 @@ CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s+(?:and also|also|and then|then|plu
                           re.I)
 _ID = r"(?:order\s*)?#?\s?W?\s?\d{7}"
 ID_LIST = re.compile(rf"{_ID}(?:\s*(?:,|&|\band\b|\bor\b|,\s*and\b)\s*{_ID})+", re.I)
+# "… and return …", "… and I'd like to exchange …": a second action joined by "and" (not "and get a refund",
+# "and refund me": what the first action leads to)
+SECOND_ACTION = re.compile(r"\s+and\s+(?=(?:(?:i\s+)?(?:also\s+)?(?:want|need|would\s+like|'d\s+like|wanna)\s+to\s+"
+                           r"|also\s+)?(?:cancel|return|exchang|chang|modif|swap|replac|updat)\w*\b)", re.I)
+FIRST_ACTION = re.compile(r"\b(?:cancel|return|exchang|chang|modif|swap|replac|updat)\w*\b", re.I)
+
+
+def _two_actions(clause: str) -> list[str]:
+    """A clause with an action on each side of "and" is two clauses; one action and a thing joined is one."""
+    if not clause:
+        return [clause]
+    parts = SECOND_ACTION.split(clause, maxsplit=1)
+    return parts if len(parts) == 2 and FIRST_ACTION.search(parts[0]) else [clause]
+
+
 HYPOTHETICAL = re.compile(r"\s*(?:if|when|whether|suppose|say)\b", re.I)
 BUT = re.compile(r",?\s+but\s+(?=[a-z])", re.I)  # "yes, but change the address first": an answer, then a request
 IDENTITY = ("email", "first_name", "last_name", "zip")
@@ -499,9 +514,10 @@ class LocalUnderstander:
 
     @staticmethod
     def _clauses(text: str) -> list[str]:
-        """The text's clauses; "yes, but …" / "no, but …" are two (a bare answer, then what else is wanted)."""
+        """The text's clauses; "yes, but …" / "no, but …" are two (a bare answer, then what else is wanted), and so
+        are two actions joined by "and" ("exchange a puzzle from #W1 and return a couple things from #W2")."""
         clauses: list[str] = []
-        for clause in CLAUSE_SPLIT.split(text):
+        for clause in [c for part in CLAUSE_SPLIT.split(text) for c in _two_actions(part)]:
             parts = BUT.split(clause, maxsplit=1) if clause else [clause]
             clauses += parts if len(parts) == 2 and x.bare_yes_no(parts[0]) is not None else [clause]
         return clauses
