@@ -179,7 +179,9 @@ def choice(text: str, choices: list[Choice], multiple: bool = False, by_meaning:
     # a number with a unit ("3x zoom", "1L", "10 hr" is still a number) is an option's value, not a position
     numbers = [int(n) for n in re.findall(r"(?<![\d#w])(\d{1,2})(?![\d]|[a-z])", lowered) if 0 < int(n) <= len(choices)]
     tokens = re.findall(r"[a-z0-9]+", lowered)
-    words = [ORDINALS[w] for i, w in enumerate(tokens) if w in ORDINALS and not _sequencing(tokens, i)]
+    # (with the sentence ends kept: "Two things. First the payment method, …" begins a sentence with "first")
+    marked = re.findall(r"[a-z0-9]+|[.!?;]", lowered)
+    words = [ORDINALS[w] for i, w in enumerate(marked) if w in ORDINALS and not _sequencing(marked, i)]
     if not words and (len(tokens) <= 2 or "number" in tokens):
         words = [CARDINALS[w] for w in tokens if w in CARDINALS]
     positions = numbers or words
@@ -233,13 +235,17 @@ def _described(choice: Choice) -> str:
 
 # "the perfume one first", "first, the shipping address", "first I want to …": an order of doing things,
 # not the first of the listed choices ("the first one", "number 1", "first").
+_SENTENCE_ENDS = frozenset(".!?;")
 _AFTER_SEQUENCE = {"i", "i'd", "id", "im", "let", "lets", "can", "could", "we", "then", "of", "things",
                    "thing", "off"}
 
 
 def _sequencing(tokens: list[str], i: int) -> bool:
-    if len(tokens) <= 2:
+    """`tokens` may hold sentence ends (".", "!", "?", ";"): an ordinal right after one begins its sentence."""
+    if len([t for t in tokens if t not in _SENTENCE_ENDS]) <= 2:
         return False
+    if i > 0 and tokens[i - 1] in _SENTENCE_ENDS:
+        i, tokens = 0, tokens[i:]
     before = tokens[i - 1] if i > 0 else ""
     after = tokens[i + 1] if i + 1 < len(tokens) else ""
     if before in ("the", "my", "number", "no", "option", "item", "order", "card", "your"):

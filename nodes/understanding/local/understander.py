@@ -114,6 +114,8 @@ FAREWELL = re.compile(r"\b(?:bye(?:\s*bye)?|goodbye|good\s+bye|cya|see\s+ya|see\
 # "all three", "all of them", "everything" at a question offering processes
 EVERY_CHOICE = re.compile(r"\b(?:all\s+(?:three|3|of\s+(?:them|those|these|it))|all\s+(?:of\s+)?the\s+above|"
                           r"everything|each\s+of\s+them)\b", re.I)
+# Several things said to be done one after the other ("first the payment, then the items", "both", "two things")
+SEQUENCE = re.compile(r"\b(?:first|then|after that|afterwards|next|also|as well|both|two things|and)\b", re.I)
 # A wish said after what it is about ("so I've got an espresso machine I need to send back"): read from "I need to"
 WISH_INSIDE = re.compile(r"\b(?:i'?d|i would|i|we'?d|we)\s+(?:really\s+|just\s+)?(?:need|want|have|got|gotta|"
                          r"wanna|like|would like)\s+(?:to\s+)?(?=\w)", re.I)
@@ -567,13 +569,18 @@ class LocalUnderstander:
                    if slot.kind in ("payment_method", "address"))
 
     def _pick_process(self, text: str, question: ActiveQuestion, ranking, identity: list[SetSlot]) -> Understanding:
-        if EVERY_CHOICE.search(text):
-            # "all three actually. first the address": each of them, those named in the order said, then the rest
-            lowered = text.lower()
-            named = sorted((at, c) for c in question.choices
-                           for at in [min((lowered.find(str(a).lower()) for a in c.aliases
-                                           if alias_in(str(a), lowered)), default=-1)] if at >= 0)
-            ordered = [c for _, c in named] + [c for c in question.choices if c not in [c for _, c in named]]
+        lowered = text.lower()
+        found = sorted(((at, c) for c in question.choices
+                        for at in [min((lowered.find(str(a).lower()) for a in c.aliases
+                                        if alias_in(str(a), lowered)), default=-1)] if at >= 0), key=lambda p: p[0])
+        named = [c for _, c in found]
+        # (two choices named by the same words, "not what I expected" for a return and an exchange, are one
+        # ambiguous answer, not two things to do)
+        apart = len({at for at, _ in found}) == len(found)
+        if EVERY_CHOICE.search(text) or (len(named) > 1 and apart and SEQUENCE.search(text)):
+            # "all three actually. first the address": each of them, those named in the order said, then the rest;
+            # "First the payment method, … Then I want to change three items": those named, in that order
+            ordered = named + ([c for c in question.choices if c not in named] if EVERY_CHOICE.search(text) else [])
             starts = [StartProcess(process=str(c.value), slots=self._slots(self.requests[str(c.value)], text))
                       for c in ordered if str(c.value) in self.requests]
             return Understanding(commands=[*starts, *identity])
