@@ -696,6 +696,12 @@ class LocalUnderstander:
                 return len(rest.split()) <= 8  # a short message around the new value
         return False
 
+    def _changes_options(self, text: str, asked: str | None) -> bool:
+        """Are these words, said after the options were given, new options ("no wait, it should be stainless
+        steel"), to be read with what was asked before?"""
+        return bool(CORRECTION_CUES.search(text)) or self._names_a_value("item_changes", text) \
+            or (asked == "confirmed" and len(text.split()) > 3 and not read_reply(text).is_yes)
+
     def _volunteered(self, text: str, request: UnderstandingRequest, answers: list[SetSlot]
                      ) -> tuple[list[SetSlot], list[SetSlot]]:
         """Facts the customer adds that were not asked for: new values for the active process's slots
@@ -725,9 +731,8 @@ class LocalUnderstander:
             elif slot.kind == "order_id" and slot.name in request.filled_slots and asked == "confirmed" \
                     and OTHER_ORDER.search(text) and ORDER_WORDS.search(text):
                 found.append(SetSlot(slot=slot.name, value=text))  # "wrong order, the one with the running shoes"
-            elif slot.kind == "item_changes" and slot.name in request.filled_slots and (
-                    CORRECTION_CUES.search(text) or self._names_a_value(slot.kind, text)
-                    or (asked == "confirmed" and len(text.split()) > 3 and not read_reply(text).is_yes)):
+            elif slot.kind == "item_changes" and slot.name in request.filled_slots \
+                    and self._changes_options(text, asked):
                 # "no wait, it should be stainless steel": read with what was asked before, which it corrects
                 found.append(SetSlot(slot=slot.name, value=text, extend=True))
             elif slot.kind in TEXT_KINDS and slot.name in request.filled_slots:
@@ -737,7 +742,11 @@ class LocalUnderstander:
                 if slot.kind in LIST_KINDS:
                     # Items named while confirming or describing the changes, but not chosen, are added to them
                     # ("… and the shoes to a yellow one"); with cues, also taken out or narrowed.
-                    if MERGE_CUES.search(text) or at_confirmation or asked == "changes":
+                    # (and at the payment question, words read as new options may name one more item to change:
+                    # "wait I said 4 items, I'm not done. the stainless steel 2 liter tea kettle -> glass"; the
+                    # process adds the items of the order they name, if any)
+                    if MERGE_CUES.search(text) or at_confirmation or asked == "changes" or (
+                            paying and self._changes_options(text, asked)):
                         found.append(SetSlot(slot=slot.name, value=text, extend=True))
                 elif at_confirmation or self._names_a_value(slot.kind, text) or CORRECTION_CUES.search(text):
                     found.append(SetSlot(slot=slot.name, value=text))
