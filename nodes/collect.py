@@ -74,7 +74,10 @@ def collect(spec: ProcessSpec, slot_name: str, step: str, needs: str | None = No
                 lines.append(say(spec, frame, state, "ambiguous", among=resolution.among))
             elif isinstance(resolution, Rejected) or asked:
                 reason = resolution.reason if isinstance(resolution, Rejected) else None
-                attempts = frame.attempts.get(slot_name, 0) + 1
+                # An answer that got somewhere (options for some items; the rest still needed) is no failed attempt:
+                # only failed ones lead to offering a person.
+                progress = isinstance(resolution, Rejected) and not resolution.refusal and resolution.hold
+                attempts = frame.attempts.get(slot_name, 0) + (0 if progress else 1)
                 frame = frame.with_(attempts={**frame.attempts, slot_name: attempts})
                 didnt = f"didnt_catch_{slot_name}" if f"didnt_catch_{slot_name}" in spec.templates else "didnt_catch"
                 if reason and isinstance(resolution, Rejected) and not resolution.refusal:
