@@ -36,6 +36,12 @@ SAME_WORDS = re.compile(r"\b(same(?!\s+(?:shipping\s+|delivery\s+)?(?:address|re
                         r"no changes?|as it is|unchanged|"
                         r"like (?:what|the one|the ones) i (?:have|had|got|picked|ordered|chose)|like mine|"
                         r"what i (?:have|had|got) now)\b", re.I)
+# "black, everything else the same", "rest the same", "keep the rest": the options not named stay as they are;
+# a variant that changes one of them is not what was asked for.
+KEEP_REST = re.compile(r"\b(?:(?:everything|all)\s+else\s+(?:(?:the\s+)?same|stays|as\s+(?:it\s+)?is|unchanged)"
+                       r"|(?:the\s+)?rest\s+(?:(?:the\s+)?same|stays|as\s+(?:it\s+)?is|unchanged)"
+                       r"|(?:keep|leave)\s+(?:the\s+rest|everything\s+else|all\s+else|the\s+other\s+options)"
+                       r"|(?:same|unchanged)\s+otherwise|otherwise\s+(?:the\s+)?same)\b", re.I)
 ITEM_ID = re.compile(r"\b\d{10}\b")
 # One of several identical items: "just one of them", "either one, doesn't matter", "any of them"
 ONE_OF = re.compile(r"\b(?:(?:just|only)\s+one|one of (?:them|those|these|the two)|either(?: one)?|any (?:one|of them)|"
@@ -71,7 +77,17 @@ def _tokens(text: str) -> list[str]:
 @lru_cache(maxsize=8192)
 def _token_tuple(text: str) -> tuple[str, ...]:
     """Cached: the same names, options and message are tokenised many times while one message is read."""
-    return tuple(_singular(t.strip(".")) for t in _norm(text).split() if t.strip("."))
+    return tuple(_base(_singular(t.strip("."))) for t in _norm(text).split() if t.strip("."))
+
+
+def _base(word: str) -> str:
+    """A material's adjective is its noun ("wooden" is wood, "golden" gold, "metallic" metal): names, options and
+    the customer's words all go through it, so a word cut too short ("garden") still matches itself."""
+    if len(word) > 5 and word.endswith("en") and word[-3] not in "aeiou":
+        return word[:-2]
+    if word.endswith("llic"):
+        return word[:-3]
+    return word
 
 
 def _same_word(a: str, b: str) -> bool:
@@ -745,6 +761,12 @@ def _read(product: Product, item: OrderItem, part: str, earlier: dict[str, str] 
         # "the 5K black one … in 4K instead": "black" described the item they have; asked of the new one
         # only if a variant has it, the proposal then lists every option as it will be
         variant, offers = variant_for(product, item.options, changed)
+    kept = {k: v for k, v in item.options.items() if k not in wanted}
+    if variant is not None and KEEP_REST.search(part) and any(variant.options.get(k) != v for k, v in kept.items()):
+        # the one variant with the wanted options changes others too: not what "the rest the same" asked for
+        return _Reading(refusal=f"there is no available {item.name} with {options_text(wanted)} that keeps the rest "
+                                f"as it is ({options_text(kept)}). Available with {options_text(wanted)}: "
+                                f"{options_text(variant.options)} (${variant.price:,.2f})")
     if variant is None:
         shown = "; ".join(f"{options_text(v.options)} (${v.price:,.2f})" for v in offers[:8])
         return _Reading(refusal=f"there is no available {item.name} with {options_text(wanted) or 'that'} in place "
