@@ -114,6 +114,10 @@ FAREWELL = re.compile(r"\b(?:bye(?:\s*bye)?|goodbye|good\s+bye|cya|see\s+ya|see\
 # "all three", "all of them", "everything" at a question offering processes
 EVERY_CHOICE = re.compile(r"\b(?:all\s+(?:three|3|of\s+(?:them|those|these|it))|all\s+(?:of\s+)?the\s+above|"
                           r"everything|each\s+of\s+them)\b", re.I)
+STATUS = "order_status"
+# Words that ask how an order stands, said as a statement too ("I want to know the status of #W…", "check on W…")
+STATUS_ASKED = re.compile(r"\b(?:status|where|track(?:ing)?|check|when|arriv\w*|eta|update|know|tell|see|look)\b",
+                          re.I)
 # Several things said to be done one after the other ("first the payment, then the items", "both", "two things")
 SEQUENCE = re.compile(r"\b(?:first|then|after that|afterwards|next|also|as well|both|two things|and)\b", re.I)
 # A wish said after what it is about ("so I've got an espresso machine I need to send back"): read from "I need to"
@@ -496,8 +500,23 @@ class LocalUnderstander:
             name, confidence = (ranker or self.classifier).rank(text)[0]
             if name in self.requests and confidence >= REQUEST_CONFIDENCE:
                 found.append((name, confidence, text))
+        found = self._introductions_folded(found)
         found = [split for request in found for split in self._facets(request)]
         return [r for r in found if r[0] != active and not (identified_in_text and r[0] == "identify_customer")]
+
+    @staticmethod
+    def _introductions_folded(found: list[tuple[str, float, str]]) -> list[tuple[str, float, str]]:
+        """"last one is order W9962383, it hasnt shipped yet. i want to change the keyboard": a statement about an
+        order that asks nothing about it (no question, no word asking where it is or how it stands) introduces
+        the order of the request after it; it is no status request of its own."""
+        folded: list[tuple[str, float, str]] = []
+        for name, confidence, chunk in found:
+            if folded and folded[-1][0] == STATUS and not QUESTION.search(folded[-1][2]) \
+                    and not STATUS_ASKED.search(folded[-1][2]) and name != STATUS:
+                folded[-1] = (name, confidence, f"{folded[-1][2]} {chunk}")
+            else:
+                folded.append((name, confidence, chunk))
+        return folded
 
     @staticmethod
     def _same_kind(one: str, other: str) -> bool:
