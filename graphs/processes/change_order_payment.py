@@ -40,11 +40,17 @@ def resolve_method(mention: JsonValue, frame: Frame, state: ConversationState) -
     profile = output_of(frame, "load_profile", UserResult)
     if profile is None:
         return Unrecognised()
-    return payments.resolve(mention, usable(frame), None,
-                            not_allowed_reason=f"it has to be a different method than the current one, and a gift "
-                                               f"card needs a balance of at least {money(total(frame))}",
+    return payments.resolve(mention, usable(frame), None, not_allowed_reason=lambda m: not_usable(frame, m),
                             all_methods=list(profile.user.payment_methods.values()),
                             current=frame.slots.get("payment_method"))
+
+
+def not_usable(frame: Frame, method: PaymentMethod) -> str:
+    """Why this method can't pay the order: the one rule it breaks, with the figures."""
+    if method.id == payments.original_method(orders.the_order(frame)):
+        return f"the order is already paid with {method.label(balance=False)}; it has to be a different method"
+    return (f"{method.label(balance=False)} has {money(method.balance or 0)} left, and a gift card has to cover the "
+            f"whole {money(total(frame))}")
 
 
 def method_choices(frame: Frame, state: ConversationState) -> list[Choice]:

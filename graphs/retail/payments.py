@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from pydantic import JsonValue
 from rapidfuzz import fuzz
@@ -55,8 +56,8 @@ OTHER_WORDS = re.compile(r"\b(other|another|different|second)\b")
 
 
 def resolve(mention: JsonValue, allowed: list[PaymentMethod], original_id: str | None = None,
-            not_allowed_reason: str | None = None, all_methods: list[PaymentMethod] | None = None,
-            current: str | None = None) -> Resolution:
+            not_allowed_reason: str | Callable[[PaymentMethod], str] | None = None,
+            all_methods: list[PaymentMethod] | None = None, current: str | None = None) -> Resolution:
     """Pick one of `allowed` from the customer's words: an id, the last four digits or the gift card's
     number, a gift card's balance ("the one with $12.50"), a brand, a kind ("paypal", "gift card"),
     "the original one", or "the other one" (not `current`). Words that fit several methods pick none:
@@ -84,6 +85,8 @@ def resolve(mention: JsonValue, allowed: list[PaymentMethod], original_id: str |
         return Ambiguous(listing([m.label(balance=False) for m in fitting or candidates]))
     chosen = candidates[0]
     if chosen.id not in {a.id for a in allowed}:
+        if callable(not_allowed_reason):  # why this very method can't be used ("… has $60.00 left")
+            return Rejected(not_allowed_reason(chosen))
         return Rejected(not_allowed_reason or f"{chosen.label()} can't be used for this")
     return Resolved(chosen.id)
 
