@@ -126,6 +126,11 @@ def facts(frame: Frame, state: ConversationState) -> dict:
                                 f"You get {money(-owed)} back" if owed < 0 else "The price is the same")
         # The write names a payment method even when nothing is owed; asked so it doesn't sound like a charge.
         values["pay_for"] = "for the difference" if owed else "for this change (nothing will be charged)"
+        # when no method can pay, what each gift card holds (players asked for it right after the refusal)
+        customer = state.get("customer")
+        cards = [m for m in customer.payment_methods.values() if m.source == "gift_card"] if customer else []
+        values["gift_balances"] = "".join(f"; your {m.label(balance=False)} has {money(m.balance or 0)}"
+                                          for m in cards)
     if frame.slots.get("payment_method"):
         values["method"] = payments.named(state, frame.slots["payment_method"])
     return values
