@@ -40,7 +40,7 @@ from ..base import ActiveQuestion, UnderstandingRequest
 from . import extractors as x
 from .classifier import classifier_for, normalise
 from .intents import CANCEL, CHITCHAT, GOODBYE, INFORM, META_EXAMPLES, OTHER_CUSTOMER, OUT_OF_SCOPE
-from .negation import declined_actions, declines_whole, without_declined
+from .negation import ACTIONS, declined_actions, declines_whole, without_declined
 from .question_ranker import QUESTION_CONFIDENCE, QuestionAwareRanker, Ranker, asks_for_figure
 
 REQUEST_CONFIDENCE = 0.4      # a clause is a request for a process
@@ -114,7 +114,11 @@ FAREWELL = re.compile(r"\b(?:bye(?:\s*bye)?|goodbye|good\s+bye|cya|see\s+ya|see\
 # "all three", "all of them", "everything" at a question offering processes
 EVERY_CHOICE = re.compile(r"\b(?:all\s+(?:three|3|of\s+(?:them|those|these|it))|all\s+(?:of\s+)?the\s+above|"
                           r"everything|each\s+of\s+them)\b", re.I)
+ACTION = re.compile(rf"\b{ACTIONS}", re.I)  # a verb (or its noun) naming what a process does: cancel, return, …
 STATUS = "order_status"
+# "I placed an order recently", "I made a purchase last week": the scene, before what is wanted of it
+PLACED = re.compile(r"\b(?:i|we)\s+(?:recently\s+|just\s+)?(?:placed|made|put\s+in|have|had|got)\s+"
+                    r"(?:an?|this|my|the|one)\s+(?:\w+\s+)?(?:order|purchase)\b", re.I)
 # Words that ask how an order stands, said as a statement too ("I want to know the status of #W…", "check on W…")
 STATUS_ASKED = re.compile(r"\b(?:status|where|track(?:ing)?|check|when|arriv\w*|eta|update|know|tell|see|look)\b",
                           re.I)
@@ -511,12 +515,19 @@ class LocalUnderstander:
         the order of the request after it; it is no status request of its own."""
         folded: list[tuple[str, float, str]] = []
         for name, confidence, chunk in found:
-            if folded and folded[-1][0] == STATUS and not QUESTION.search(folded[-1][2]) \
-                    and not STATUS_ASKED.search(folded[-1][2]) and name != STATUS:
+            if folded and name != folded[-1][0] and LocalUnderstander._introduces(*folded[-1][::2]):
                 folded[-1] = (name, confidence, f"{folded[-1][2]} {chunk}")
             else:
                 folded.append((name, confidence, chunk))
         return folded
+
+    @staticmethod
+    def _introduces(name: str, chunk: str) -> bool:
+        """Does the chunk only introduce an order: a status statement that asks nothing, or "I placed an order
+        recently, #W…" with no action named?"""
+        if QUESTION.search(chunk) or ACTION.search(chunk):
+            return False
+        return (name == STATUS and not STATUS_ASKED.search(chunk)) or bool(PLACED.search(chunk))
 
     @staticmethod
     def _same_kind(one: str, other: str) -> bool:
@@ -559,7 +570,12 @@ class LocalUnderstander:
         actions = [WISH_FRAME.sub("", p) for p in phrases if WISH_FRAME.match(p)]
         actions = [a for a in actions if len(a.split()) >= 3]
         inner = [p[m.start():] for p in phrases for m in [WISH_INSIDE.search(p)] if m and m.start() > 0]
-        for part in dict.fromkeys((clause, " ".join(clause.split()[:HEAD_WORDS]), *phrases, *actions, *inner)):
+        parts = list(dict.fromkeys((clause, " ".join(clause.split()[:HEAD_WORDS]), *phrases, *actions, *inner)))
+        # When some part names an action ("… and I'd like to change the charger"), a part naming none ("I placed an
+        # order recently") only sets the scene: it is not read for a request of its own.
+        if any(ACTION.search(p) for p in parts):
+            parts = [p for p in parts if ACTION.search(p)]
+        for part in parts:
             ranking = dict((ranker or self.classifier).rank(part))
             for name in ITEM_CHANGES:
                 ranking[name] = sum(ranking.get(n, 0.0) for n in ITEM_CHANGES) if ranking.get(name) == max(
