@@ -50,7 +50,8 @@ _TO = r"\b(?:to|use|using|with|take|copy)\s+(?:the\s+|whatever\s+|whichever\s+)?
 ANOTHER_ORDERS_ADDRESS = re.compile(
     rf"same\s+(?:\w+\s+){{0,2}}as\s+{_OWN}{_ID}"
     rf"|{_TO}(?:shipping\s+)?address\s+(?:(?:that|which)(?:'s|\s+is)\s+|is\s+|'s\s+)?(?:of|on|from|in|for)\s+{_OWN}{_ID}"
-    rf"|\baddress\s+(?:that\s+)?(?:order\s+)?{_ID}\s+(?:already\s+)?(?:has|uses|is going to|goes to|ships to)\b"
+    rf"|\baddress\s+(?:that\s+)?{_OWN}{_ID}\s+(?:already\s+)?(?:has|had|uses|used|is going to|goes to|went to|"
+    rf"ships to|shipped to|was (?:sent|shipped|delivered) to)\b"
     rf"|{_TO}(?:order\s+)?{_ID}(?:'s|s)\s+(?:shipping\s+)?address", re.I)
 
 # Another order than the one in view: "…, and swap a smart watch on another", "my smart watch in another order",

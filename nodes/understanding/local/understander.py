@@ -276,6 +276,12 @@ class LocalUnderstander:
             meta = self._meta(text, question, ranker)
             # ("no, that's not it. the keyboard should be clicky" corrects: its "no, that's not it" is no goodbye)
             says_more = any(isinstance(c, SetSlot) for c in commands)
+            if isinstance(meta, ChitChat) and not commands and self._carries_values(text):
+                # "Great thanks! Next is order #W…. Same thing - please use the address from my order #W…": the
+                # thanks is small talk, the rest a request made of values; the likely request is read from them
+                weak = self._weak_request(ranking, text)
+                meta = None if weak else meta
+                commands += weak
             if isinstance(meta, OutOfScope) or (isinstance(meta, Goodbye) and not says_more) \
                     or (meta is not None and not commands):
                 commands.append(meta)
@@ -367,6 +373,11 @@ class LocalUnderstander:
         if any(n == CHITCHAT and c >= 0.4 for n, c, _ in found):
             return ChitChat()
         return None
+
+    @staticmethod
+    def _carries_values(text: str) -> bool:
+        """An order id or an address: what a request is made of, more than small talk ever is."""
+        return bool(x.order_ids(text)) or bool(ANOTHER_ORDERS_ADDRESS.search(text)) or x.looks_like_address(text)
 
     def _weak_request(self, ranking: list[tuple[str, float]], text: str) -> list[Command]:
         """No clear request: start the likely process, or ask which of two close ones is meant."""
