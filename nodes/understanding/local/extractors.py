@@ -62,6 +62,9 @@ def emails(text: str) -> list[str]:
 # name of a payment method ("gift card 1001003": payment ids end in seven digits too).
 BARE_ORDER_NUMBER = re.compile(r"(?<![\w#.,$])(\d{7})(?![\d.,]\d|\d)")
 PAYMENT_BEFORE = re.compile(r"(?:card|paypal|visa|mastercard|amex|discover|ending|account)\W*(?:\w+\W+){0,1}$", re.I)
+# "the number I have is 8105988, if that's the mastercard": a bare number said of a payment method, after it
+PAYMENT_AFTER = re.compile(r"^\W*(?:if\s+)?(?:that'?s|that\s+is|is\s+that|which\s+is|it'?s|is\s+it)\s+"
+                           r"(?:the\s+|my\s+|a\s+)?(?:\w+\s+)?(?:card|paypal|visa|mastercard|amex|discover)\b", re.I)
 
 
 def order_ids(text: str) -> list[str]:
@@ -69,7 +72,8 @@ def order_ids(text: str) -> list[str]:
     for match in ORDER_ID.finditer(text):
         at.append((match.start(), next(g for g in match.groups() if g)))
     for match in BARE_ORDER_NUMBER.finditer(text):
-        if not PAYMENT_BEFORE.search(text[max(0, match.start() - 30):match.start()]):
+        if not PAYMENT_BEFORE.search(text[max(0, match.start() - 30):match.start()]) \
+                and not PAYMENT_AFTER.search(text[match.end():match.end() + 40]):
             at.append((match.start(), match.group(1)))
     found: list[str] = []
     for _, digits in sorted(at):
