@@ -11,7 +11,7 @@ turn's reply made (nodes/respond.py: the bot lines become one assistant message)
 That ending runs inside the step, on the state the step left, as a next step would run it, because every
 LangGraph step costs a fixed share of a turn (scheduling, channel updates, metadata, a checkpoint's
 bookkeeping), more than settling or replying itself: a message that runs one process is four steps (listen,
-understand, apply, the process), not seven. A process is followed by `save` or `listen` directly; when another
+understand, apply, the process) and `listen`'s wait. A process is followed by `save` or `listen` directly; when another
 process runs next, the edge goes through `next_process`, a step that changes nothing, so the drawing needs no
 edge from every process to every other.
 
