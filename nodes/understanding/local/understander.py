@@ -53,7 +53,8 @@ QUESTION = re.compile(r"\?\s*$"
                       r"|^\s*(?:wait,?\s*)?(?:do you|can you|is there|are there|what|which|how|where|when|does)\b",
                       re.I)
 # A question process ("what's my balance?") interrupts a pending question only when the customer asks it as one.
-ASKING = re.compile(rf"{QUESTION.pattern}|^\s*(?:please\s+)?(?:tell|show|list|give|remind)\s+me\b|"
+# (a question may be followed by more: "did I pay for that order with the mastercard? I only have the one card")
+ASKING = re.compile(rf"{QUESTION.pattern}|\?\s+\S|^\s*(?:please\s+)?(?:tell|show|list|give|remind)\s+me\b|"
                     r"\b(?:like|want|need) to know\b|\b(?:i'?m|i am|i was)\s+(?:just\s+|only\s+)?asking\b", re.I)
 CLARIFY_MARGIN = 0.12         # two processes closer than this: ask which
 MEANING_KINDS = {"order_id", "product"}  # choices that are things, picked by meaning too ("the coffee machine one")
