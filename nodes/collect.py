@@ -10,11 +10,10 @@ them (`needs`); the process runs that step first, only when it has to ask or ass
 
 from __future__ import annotations
 
-import re
-
 from ..state.conversation import ConversationState, TraceEvent
 from ..state.frames import Asking
 from .failure import offer_person
+from .matching import squash
 from .process_spec import Ambiguous, ProcessSpec, Rejected, Resolved
 from .step import COMMON_TEMPLATES, frame_of, say, update
 from .templates import numbered
@@ -121,8 +120,8 @@ def _inferred(value, mention) -> bool:
     counts as named however it was written: "W9962383" names "#W9962383")."""
     if not isinstance(value, str):
         return False
-    squashed = re.sub(r"[^a-z0-9]", "", value.lower())
-    return bool(squashed) and squashed not in re.sub(r"[^a-z0-9]", "", str(mention).lower())
+    squashed = squash(value)
+    return bool(squashed) and squashed not in squash(str(mention))
 
 
 def _as_list(value) -> list:

@@ -17,7 +17,8 @@ def too_short_for_typos(text: str) -> bool:
     return len(re.sub(r"[^a-z]", "", text.lower())) < 4
 
 
-def _squash(text: str) -> str:
+def squash(text: str) -> str:
+    """Only the letters and digits, lower-cased: "T-Shirt" and "tshirt", "#W9962383" and "W9962383" alike."""
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
@@ -33,7 +34,7 @@ def alias_in(alias: str, lowered: str) -> bool:
     if has_phrase(alias, lowered):
         return True
     words = re.findall(r"[a-z0-9]+", lowered)
-    target = _squash(alias)
+    target = squash(alias)
     joined = set(words) | {a + b for a, b in zip(words, words[1:], strict=False)} | {w.rstrip("s") for w in words}
     if target in joined or target.rstrip("s") in joined:
         return True
