@@ -2,16 +2,18 @@
 it instead of returning it" decline an action; a declined action is not a request for it.
 
 The grammar: a negator (or a verb that calls something off: "forget the payment change"), at most four words
-("won't go ahead with the exchange"), then an action verb
-(and any actions joined to it by "or"/"and"/"nor"), up to the end of the phrase. That span is taken out
-of the text before requests are read from it; what is left ("I'm all done", "I want to exchange it") is read as usual.
+("won't go ahead with the exchange"), then an action verb (and any actions joined to it by "or"/"and"/"nor"), up
+to the end of the phrase. That span is taken out of the text before requests are read from it; what is left
+("I'm all done", "I want to exchange it") is read as usual.
 """
 
 from __future__ import annotations
 
 import re
 
-# The actions the processes carry out, as word stems (a verb or its noun: "cancel", "cancellation").
+# What is done to an order (a verb or its noun: "cancel", "cancellation"); the actions the processes carry out
+# add a few more: what a change leads to (a refund), how things move (ship, send back), a hand-off.
+CHANGE_VERBS = r"(?:cancel|return|exchang|chang|modif|swap|replac|updat)\w*"
 ACTIONS = (r"(?:cancel|return|exchang|chang|modif|refund|swap|replac|send\s+(?:it\s+|them\s+)?back|updat|ship"
            r"|transfer|person|human|agent|representative)\w*")  # "I don't need a person" declines a hand-off
 NEGATORS = (r"(?:don'?t|do\s+not|not|no|never|won'?t|wouldn'?t|didn'?t|no\s+need\s+to|nothing\s+to|without|"
@@ -52,4 +54,3 @@ def declines_whole(text: str) -> bool:
         if all(w in _WHOLE or re.fullmatch(ACTIONS, w) for w in words):
             return True
     return False
-

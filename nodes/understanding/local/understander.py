@@ -40,7 +40,7 @@ from ..base import ActiveQuestion, UnderstandingRequest
 from . import extractors as x
 from .classifier import classifier_for, normalise
 from .intents import CANCEL, CHITCHAT, GOODBYE, INFORM, META_EXAMPLES, OTHER_CUSTOMER, OUT_OF_SCOPE
-from .negation import ACTIONS, declined_actions, declines_whole, without_declined
+from .negation import ACTIONS, CHANGE_VERBS, declined_actions, declines_whole, without_declined
 from .question_ranker import QUESTION_CONFIDENCE, QuestionAwareRanker, Ranker, asks_for_figure
 
 REQUEST_CONFIDENCE = 0.4      # a clause is a request for a process
@@ -77,8 +77,8 @@ ID_LIST = re.compile(rf"{_ID}(?:\s*(?:,|&|\band\b|\bor\b|,\s*and\b)\s*{_ID})+", 
 # "… and return …", "… and I'd like to exchange …": a second action joined by "and" (not "and get a refund",
 # "and refund me": what the first action leads to)
 SECOND_ACTION = re.compile(r"\s+and\s+(?=(?:(?:i\s+)?(?:also\s+)?(?:want|need|would\s+like|'d\s+like|wanna)\s+to\s+"
-                           r"|also\s+)?(?:cancel|return|exchang|chang|modif|swap|replac|updat)\w*\b)", re.I)
-FIRST_ACTION = re.compile(r"\b(?:cancel|return|exchang|chang|modif|swap|replac|updat)\w*\b", re.I)
+                           rf"|also\s+)?{CHANGE_VERBS}\b)", re.I)
+FIRST_ACTION = re.compile(rf"\b{CHANGE_VERBS}\b", re.I)
 
 
 def _two_actions(clause: str) -> list[str]:
@@ -141,6 +141,28 @@ ORDER_WITH = re.compile(r"\b(?:order|one)\b[^.;!?]{0,20}?\b(?:with|containing|th
 MODIFIER = re.compile(r"\s*(?:with|without|in|for|of|at|on|from|and|or|plus)\b", re.I)
 # an answer and something more: "It's #W1678523. I no longer need it.", "it's #W9218746 - both the vacuum and …"
 SENTENCES = re.compile(r"[.,;!?]\s+|\s[-\u2013\u2014]\s")
+
+
+def _introductions_folded(found: list[tuple[str, float, str]]) -> list[tuple[str, float, str]]:
+    """"last one is order W9962383, it hasnt shipped yet. i want to change the keyboard": a statement about an order
+    that asks nothing about it (no question, no word asking where it is or how it stands) introduces the order of
+    the request after it; it is no status request of its own."""
+    folded: list[tuple[str, float, str]] = []
+    for name, confidence, chunk in found:
+        if folded and name != folded[-1][0] and _introduces(folded[-1][0], folded[-1][2]):
+            folded[-1] = (name, confidence, f"{folded[-1][2]} {chunk}")
+        else:
+            folded.append((name, confidence, chunk))
+    return folded
+
+
+def _introduces(name: str, chunk: str) -> bool:
+    """Does the chunk only introduce an order: a status statement that asks nothing, or "I placed an order
+    recently, #W…" with no action named?"""
+    if QUESTION.search(chunk) or ACTION.search(chunk):
+        return False
+    return (name == STATUS and not STATUS_ASKED.search(chunk)) or bool(PLACED.search(chunk))
+
 
 
 class LocalUnderstander:
@@ -304,13 +326,14 @@ class LocalUnderstander:
         the rest asks for something; a yes or no to a yes/no question is that answer (read as usual)."""
         if request.active_process is None or (request.question is not None and request.question.kind == "yes_no"):
             return None
-        clauses = [c for c in CLAUSE_SPLIT.split(request.text.strip()) if c and c.strip(" ,.!?;")]
+        text = request.text.strip()
+        clauses = [c for c in CLAUSE_SPLIT.split(text) if c and c.strip(" ,.!?;")]
         if len(clauses) < 2:
             return None
         name, confidence = self.classifier.rank(clauses[0])[0]
         if name != CANCEL or confidence < 0.5:
             return None
-        rest = request.text.strip()[request.text.strip().index(clauses[0]) + len(clauses[0]):].strip()
+        rest = text[text.index(clauses[0]) + len(clauses[0]):].strip()
         after = self.understand(request.model_copy(update={"text": rest, "question": None, "active_process": None,
                                                            "filled_slots": {}}))
         if not any(isinstance(c, StartProcess) for c in after.commands):
@@ -516,30 +539,9 @@ class LocalUnderstander:
             name, confidence = (ranker or self.classifier).rank(text)[0]
             if name in self.requests and confidence >= REQUEST_CONFIDENCE:
                 found.append((name, confidence, text))
-        found = self._introductions_folded(found)
+        found = _introductions_folded(found)
         found = [split for request in found for split in self._facets(request)]
         return [r for r in found if r[0] != active and not (identified_in_text and r[0] == "identify_customer")]
-
-    @staticmethod
-    def _introductions_folded(found: list[tuple[str, float, str]]) -> list[tuple[str, float, str]]:
-        """"last one is order W9962383, it hasnt shipped yet. i want to change the keyboard": a statement about an
-        order that asks nothing about it (no question, no word asking where it is or how it stands) introduces
-        the order of the request after it; it is no status request of its own."""
-        folded: list[tuple[str, float, str]] = []
-        for name, confidence, chunk in found:
-            if folded and name != folded[-1][0] and LocalUnderstander._introduces(*folded[-1][::2]):
-                folded[-1] = (name, confidence, f"{folded[-1][2]} {chunk}")
-            else:
-                folded.append((name, confidence, chunk))
-        return folded
-
-    @staticmethod
-    def _introduces(name: str, chunk: str) -> bool:
-        """Does the chunk only introduce an order: a status statement that asks nothing, or "I placed an order
-        recently, #W…" with no action named?"""
-        if QUESTION.search(chunk) or ACTION.search(chunk):
-            return False
-        return (name == STATUS and not STATUS_ASKED.search(chunk)) or bool(PLACED.search(chunk))
 
     @staticmethod
     def _same_kind(one: str, other: str) -> bool:
